@@ -1,0 +1,1 @@
+"""Turns files into articles, articles into chunks, chunks into the store."""

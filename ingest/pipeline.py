@@ -1,0 +1,200 @@
+"""Incremental, idempotent ingestion: each article is wholly old or wholly new at every instant."""
+import fcntl
+from collections import Counter
+import os
+import sys
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag.embed import Embedder, load_tokenizer
+from rag.errors import BusyError, InputError
+from rag.manifest import Manifest, now
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import Article
+
+from .chunk import chunk
+from .readers import discover, read_file
+
+GROUP_CHUNKS = 512  # chunks embedded and written per round trip; large enough to keep the encoder's batches full
+
+
+@dataclass
+class Summary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    failed: list[dict] = field(default_factory=list)
+
+    def fail(self, path: str, error: str):
+        self.failed.append({"path": str(path), "error": error})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@contextmanager
+def ingest_lock(home: Path):
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "ingest.lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise BusyError(f"another newsdesk ingest (pid {f.read().strip() or '?'}) is writing to {home}; wait for it to finish and rerun") from None
+        f.truncate(0)
+        f.write(str(os.getpid()))
+        f.flush()
+        yield
+
+
+def sweep(manifest: Manifest, store: Store):
+    """Delete chunk sets that are not live: versions superseded, removed, or left half-written by a crash."""
+    stale = manifest.stale()
+    if stale:
+        store.delete([cid for _, ids in stale for cid in ids])
+        manifest.forget_stale([version for version, _ in stale])
+
+
+class Writer:
+    """Chunks, embeds and stores articles in groups; an article goes live only once all its chunks are stored."""
+
+    def __init__(self, settings: Settings, manifest: Manifest, store: Store, embedder: Embedder):
+        self.settings, self.manifest, self.store, self.embedder = settings, manifest, store, embedder
+
+    def write(self, articles: list[Article]):
+        chunks = [c for a in articles for c in chunk(a, self.embedder.tokenizer)]
+        counts = Counter(c.article.id for c in chunks)
+        self.manifest.mark_pending([(a.id, a.content_hash, counts[a.id]) for a in articles])
+        vectors = self.embedder.embed([c.embed_text for c in chunks])
+        self.store.upsert([c.id for c in chunks], vectors, [c.text for c in chunks], [c.metadata() for c in chunks])
+        for a in articles:
+            self.manifest.commit(a, counts[a.id])
+        sweep(self.manifest, self.store)
+
+
+def plan(articles: list[Article], manifest: Manifest, summary: Summary) -> tuple[list[Article], set[str]]:
+    """The articles that need writing; counts unchanged and duplicates. Returns them and every article id seen."""
+    todo, seen, texts = [], set(), {}
+    for a in articles:
+        if a.id in seen:
+            summary.duplicates += 1
+            continue
+        seen.add(a.id)
+        old = manifest.get(a.id)
+        if old is not None and old["content_hash"] == a.content_hash:
+            summary.unchanged += 1
+            continue
+        twin = manifest.with_text(a.text_hash)
+        if (twin is not None and twin["article_id"] != a.id) or a.text_hash in texts:
+            summary.duplicates += 1
+            continue
+        texts[a.text_hash] = a.id
+        todo.append(a)
+        if old is None:
+            summary.added += 1
+        else:
+            summary.updated += 1
+    return todo, seen
+
+
+def under(path: str, roots: list[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: bool = False,
+           progress: bool = True, warn=lambda msg: print(f"warning: {msg}", file=sys.stderr)) -> Summary:
+    summary = Summary()
+    found = discover(paths)
+    summary.skipped = len(found.skipped)
+    for where, error in found.failures:
+        summary.fail(where, error)
+
+    articles: list[Article] = []
+    failed_files = {str(Path(p).resolve()) for p, _ in found.failures}
+    for path in tqdm(found.files, desc="reading", unit="file", disable=not progress, file=sys.stderr, leave=False):
+        try:
+            result = read_file(path, settings.max_file_mb)
+        except InputError as e:
+            summary.fail(str(path), str(e))
+            failed_files.add(str(path.resolve()))
+            continue
+        for where, error in result.failures:
+            summary.fail(where, error)
+        for note in result.notes:
+            warn(note)
+        articles.extend(result.articles)
+
+    with (nullcontext() if dry_run else ingest_lock(settings.home)):
+        manifest = Manifest(settings.manifest_path)
+        store = Store(settings)
+        todo, seen = plan(articles, manifest, summary)
+        gone = []
+        if prune:
+            roots = [Path(p).resolve() for p in paths]
+            gone = [r["article_id"] for r in manifest.articles()
+                    if r["article_id"] not in seen and r["source"] not in failed_files and under(r["source"], roots)]
+            summary.removed = len(gone)
+        if dry_run:
+            return summary
+        sweep(manifest, store)
+        if todo:
+            embedder = Embedder(settings)
+            embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
+            writer = Writer(settings, manifest, store, embedder)
+            with tqdm(total=len(todo), desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
+                group, size = [], 0
+                for a in todo:
+                    group.append(a)
+                    size += len(a.text) // 600 + 1  # about one chunk per 600 characters
+                    if size >= GROUP_CHUNKS:
+                        writer.write(group)
+                        bar.update(len(group))
+                        group, size = [], 0
+                if group:
+                    writer.write(group)
+                    bar.update(len(group))
+        for article_id in gone:
+            manifest.retire(article_id)
+        if gone:
+            sweep(manifest, store)
+        manifest.set_meta("last_ingest", now())
+        manifest.close()
+    return summary
+
+
+def remove(key: str, settings: Settings) -> dict:
+    """Remove one article by id, path or url."""
+    with ingest_lock(settings.home):
+        manifest = Manifest(settings.manifest_path)
+        row = manifest.find(key) or manifest.find(str(Path(key).resolve()))
+        if row is None:
+            raise InputError(f"no stored article with id, path or url {key!r}; `newsdesk status` lists the store")
+        manifest.retire(row["article_id"])
+        sweep(manifest, Store(settings))
+        return {"article_id": row["article_id"], "title": row["title"], "source": row["source"]}
+
+
+def status(settings: Settings) -> dict:
+    from rag.embed import model_name, resolve_precision
+
+    manifest = Manifest(settings.manifest_path)
+    articles, chunks = manifest.counts()
+    store = Store(settings)
+    return {
+        "articles": articles,
+        "chunks": chunks,
+        "store": store.location,
+        "store_bytes": store.size_bytes(),
+        "embedding_model": model_name(settings),
+        "precision": resolve_precision(settings.precision),
+        "last_ingest": manifest.get_meta("last_ingest"),
+        "home": str(settings.home.resolve()),
+    }

@@ -1,0 +1,1 @@
+"""newsdesk core: settings, store, retrieval, answering, citations."""

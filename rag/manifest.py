@@ -1,0 +1,112 @@
+"""What is stored, in SQLite under NEWSDESK_HOME: the source of truth for which version of each article is live."""
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .types import Article, chunk_id
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, identity TEXT NOT NULL, source TEXT NOT NULL,
+    title TEXT, outlet TEXT, author TEXT, date TEXT, url TEXT, language TEXT, extra TEXT,
+    text TEXT NOT NULL, content_hash TEXT NOT NULL, text_hash TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL, ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+-- Chunk sets in the vector store that are not live: a version being written (a crash may leave it
+-- half-written) or a version just superseded or removed. Each is deleted from the store, then from here.
+CREATE TABLE IF NOT EXISTS stale (
+    article_id TEXT NOT NULL, content_hash TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+    PRIMARY KEY (article_id, content_hash)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, ingested_at"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Manifest:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        # WAL lets the web app read while an ingest writes.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self):
+        self.db.close()
+
+    def get(self, article_id: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+
+    def with_text(self, text_hash: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT article_id, source FROM articles WHERE text_hash = ?", (text_hash,)).fetchone()
+
+    def articles(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT article_id, identity, source, title, content_hash, n_chunks FROM articles").fetchall()
+
+    def find(self, key: str) -> sqlite3.Row | None:
+        """An article by id, identity (path or url) or source path."""
+        return self.db.execute(
+            "SELECT * FROM articles WHERE article_id = ? OR identity = ? OR source = ? LIMIT 1", (key, key, key)
+        ).fetchone()
+
+    def counts(self) -> tuple[int, int]:
+        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(n_chunks), 0) FROM articles").fetchone()
+        return row[0], row[1]
+
+    def mark_pending(self, versions: list[tuple[str, str, int]]):
+        """Record (article_id, content_hash, n_chunks) before their chunks are written, so a crash leaves a trace."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", versions)
+
+    def commit(self, article: Article, n_chunks: int):
+        """Make this version live in one transaction; the version it replaces becomes stale."""
+        old = self.get(article.id)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM stale WHERE article_id = ? AND content_hash = ?", (article.id, article.content_hash))
+            if old is not None and old["content_hash"] != article.content_hash:
+                self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (old["article_id"], old["content_hash"], old["n_chunks"]))
+            a = article
+            self.db.execute(
+                f"INSERT OR REPLACE INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
+                 json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, n_chunks, now()),
+            )
+
+    def retire(self, article_id: str) -> bool:
+        """Take an article out of the live set; its chunks become stale."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            old = self.get(article_id)
+            if old is None:
+                return False
+            self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (article_id, old["content_hash"], old["n_chunks"]))
+            self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+        return True
+
+    def stale(self) -> list[tuple[tuple[str, str], list[str]]]:
+        """Each stale version with the ids of its chunks."""
+        rows = self.db.execute("SELECT article_id, content_hash, n_chunks FROM stale").fetchall()
+        return [((r[0], r[1]), [chunk_id(r[0], r[1], i) for i in range(r[2])]) for r in rows]
+
+    def forget_stale(self, versions: list[tuple[str, str]]):
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM stale WHERE article_id = ? AND content_hash = ?", versions)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str):
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

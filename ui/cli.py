@@ -1,0 +1,110 @@
+"""The `newsdesk` command line."""
+import argparse
+import json
+import sys
+
+from pydantic import ValidationError
+
+from rag.errors import NewsdeskError
+from rag.settings import Settings
+
+
+def settings_from(args) -> Settings:
+    # Flags override NEWSDESK_* variables, which override the defaults.
+    overrides = {k: v for k, v in {"home": args.home, "chroma_url": args.chroma_url}.items() if v is not None}
+    return Settings(**overrides)
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "unknown (server)"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from ingest.pipeline import ingest
+    from rag.embed import resolve_precision
+
+    summary = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        s = summary
+        prefix = "would be " if args.dry_run else ""
+        print(f"{prefix}added {s.added}, updated {s.updated}, unchanged {s.unchanged}, removed {s.removed}, "
+              f"duplicates {s.duplicates}, skipped {s.skipped}, failed {len(s.failed)}")
+        if s.added + s.updated and not args.dry_run:
+            print(f"embedded with {settings.embed_model or 'all-MiniLM-L6-v2'} ({resolve_precision(settings.precision)})")
+        for f in s.failed:
+            print(f"failed: {f['path']}: {f['error']}")
+    return 1 if summary.failed else 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    from ingest.pipeline import status
+
+    info = status(settings)
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"articles:    {info['articles']}\nchunks:      {info['chunks']}\n"
+              f"store:       {info['store']} ({human_bytes(info['store_bytes'])})\n"
+              f"embeddings:  {info['embedding_model']} ({info['precision']})\n"
+              f"last ingest: {info['last_ingest'] or 'never'}")
+    return 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    from ingest.pipeline import remove
+
+    gone = remove(args.article, settings)
+    print(f"removed {gone['article_id']}: {gone['title']} ({gone['source']})")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newsdesk", description="Cited answers from a collection of news articles.")
+    p.add_argument("--home", help="folder for all state (env NEWSDESK_HOME, default ./.newsdesk)")
+    p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (env NEWSDESK_CHROMA_URL)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="add or update articles from files and folders")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--prune", action="store_true", help="remove stored articles whose files are gone")
+    s.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+    s.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(run=cmd_ingest)
+
+    s = sub.add_parser("status", help="what is stored and where")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_status)
+
+    s = sub.add_parser("remove", help="remove one article by id, path or url")
+    s.add_argument("article", metavar="ID_OR_PATH")
+    s.set_defaults(run=cmd_remove)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        return args.run(args, settings)
+    except ValidationError as e:
+        err = e.errors()[0]
+        print(f"newsdesk: error: setting {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
+    except NewsdeskError as e:
+        print(f"newsdesk: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted; rerun the same command to finish (stored articles are intact)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
