@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from rag.embed import Embedder, load_tokenizer
+from rag.embed import Embedder
 from rag.errors import BusyError, InputError
 from rag.manifest import Manifest, now
 from rag.settings import Settings
@@ -109,8 +109,8 @@ def under(path: str, roots: list[Path]) -> bool:
     return any(p == r or r in p.parents for r in roots)
 
 
-def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: bool = False,
-           progress: bool = True, warn=lambda msg: print(f"warning: {msg}", file=sys.stderr)) -> Summary:
+def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: bool = False, progress: bool = True,
+           warn=lambda msg: print(f"warning: {msg}", file=sys.stderr), embedder: Embedder | None = None) -> Summary:
     summary = Summary()
     found = discover(paths)
     summary.skipped = len(found.skipped)
@@ -118,13 +118,13 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
         summary.fail(where, error)
 
     articles: list[Article] = []
-    failed_files = {str(Path(p).resolve()) for p, _ in found.failures}
+    failed_files = {os.path.realpath(p) for p, _ in found.failures}
     for path in tqdm(found.files, desc="reading", unit="file", disable=not progress, file=sys.stderr, leave=False):
         try:
             result = read_file(path, settings.max_file_mb)
         except InputError as e:
             summary.fail(str(path), str(e))
-            failed_files.add(str(path.resolve()))
+            failed_files.add(os.path.realpath(path))
             continue
         for where, error in result.failures:
             summary.fail(where, error)
@@ -138,7 +138,7 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
         todo, seen = plan(articles, manifest, summary)
         gone = []
         if prune:
-            roots = [Path(p).resolve() for p in paths]
+            roots = [Path(os.path.realpath(p)) for p in paths]
             gone = [r["article_id"] for r in manifest.articles()
                     if r["article_id"] not in seen and r["source"] not in failed_files and under(r["source"], roots)]
             summary.removed = len(gone)
@@ -146,7 +146,7 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
             return summary
         sweep(manifest, store)
         if todo:
-            embedder = Embedder(settings)
+            embedder = embedder or Embedder(settings)
             embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
             writer = Writer(settings, manifest, store, embedder)
             with tqdm(total=len(todo), desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
