@@ -84,9 +84,9 @@ def chunk(article: Article, tokenizer, target: int = CHUNK_TARGET, overlap: int 
         chunks.append(Chunk(article=article, index=len(chunks), start=start, end=end, embed_text=f"{title}\n\n{text[start:end]}"))
         if j == len(units):
             break
-        # Step back over trailing sentences that fit the overlap, but always move forward.
+        # Repeat trailing sentences that fit the overlap (at least one of up to half a chunk), but always move forward.
         back, k = 0, j
-        while k - 1 > i and back + units[k - 1][2] <= overlap:
+        while k - 1 > i and (back + units[k - 1][2] <= overlap or (k == j and units[k - 1][2] <= target // 2)):
             k -= 1
             back += units[k][2]
         i = k

@@ -146,6 +146,7 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
             return summary
         sweep(manifest, store)
         if todo:
+            store.collection  # fail on an unreachable store before spending time on the model
             embedder = embedder or Embedder(settings)
             embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
             writer = Writer(settings, manifest, store, embedder)

@@ -1,0 +1,46 @@
+"""The `newsdesk` command as a user runs it: real process, real store."""
+import json
+
+from conftest import CORPUS, run_cli
+
+
+def test_ingest_corpus_twice_then_status_and_remove(tmp_path):
+    home = tmp_path / "home"
+    first = run_cli("ingest", CORPUS, "--json", home=home)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) == {"added": 1, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0, "skipped": 0, "failed": []}
+    assert "embedding" in first.stderr and "article/s" in first.stderr  # the progress bar
+    second = run_cli("ingest", CORPUS, "--json", home=home)
+    assert json.loads(second.stdout)["added"] == 0 and json.loads(second.stdout)["unchanged"] == 1
+
+    status = json.loads(run_cli("status", "--json", home=home).stdout)
+    assert status["articles"] == 1 and status["chunks"] > 10 and status["store"].endswith("chroma")
+    assert status["store_bytes"] > 0 and status["precision"] in ("bf16", "fp32") and status["last_ingest"]
+    text = run_cli("status", home=home).stdout
+    assert "articles:    1" in text and "all-MiniLM-L6-v2" in text
+
+    missing = run_cli("remove", "no-such-article", home=home)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "newsdesk status" in missing.stderr
+    gone = run_cli("remove", next(CORPUS.glob("*.md")), home=home)
+    assert gone.returncode == 0 and "removed" in gone.stdout
+    assert json.loads(run_cli("status", "--json", home=home).stdout)["articles"] == 0
+
+
+def test_exit_codes_for_failures_and_bad_usage(tmp_path):
+    home = tmp_path / "home"
+    (tmp_path / "empty.md").write_text("")
+    failed = run_cli("ingest", tmp_path / "empty.md", home=home)
+    assert failed.returncode == 1
+    assert f"failed: {tmp_path / 'empty.md'}: empty file" in failed.stdout
+    assert run_cli("ingest", home=home).returncode == 2
+    assert run_cli("ingest", CORPUS, "--bogus", home=home).returncode == 2
+    bad_setting = run_cli("status", home=home, env={"NEWSDESK_PRECISION": "fp8"})
+    assert bad_setting.returncode == 2 and "precision" in bad_setting.stderr
+
+
+def test_unreachable_chroma_server_is_one_clear_line(tmp_path):
+    (tmp_path / "a.md").write_text("The bridge reopened.")
+    result = run_cli("ingest", tmp_path / "a.md", home=tmp_path / "home", env={"NEWSDESK_CHROMA_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("newsdesk: error: cannot use the Chroma server at http://127.0.0.1:9") and "chroma run" in last
