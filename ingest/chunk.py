@@ -1,45 +1,17 @@
 """Articles into sentence-bounded, overlapping chunks that fit the embedding model's 256-token window."""
-import re
-
 from rag.embed import MAX_TOKENS
+from rag.text import sentences
 from rag.types import Article, Chunk
 
-# Sizes, in word pieces of the model's tokenizer (measured in tests/test_ingest_chunk.py::test_chunk_size_choice
-# comment below). On the seed article's question set, the passage holding the answer ranked first for
-# most questions at a 160-piece target; see CHUNK_TARGET's note in the README's "How it works".
+# Sizes are in word pieces of the model's own tokenizer. `python -m benchmarks.chunk_sizes` ranks the
+# seed article's chunks for its 35 answerable questions (tests/data/seed_qa.jsonl); on 2026-11-25:
+#   target   64: hit@1 0.74 hit@3 0.83 | 96: 0.83 0.94 | 128: 0.77 0.91 | 160: 0.80 0.94 | 200: 0.80 0.94 | 230: 0.86 0.91
+# 96, 160 and 200 tie at hit@3; 160 (about 700 characters, the size that worked on 10k Wikipedia
+# paragraphs in FACTS.md) gives the answerer more context per hit and embeds fewer title repeats than 96.
 CHUNK_TARGET = 160
 OVERLAP = 40  # up to this many pieces of whole sentences repeat at the start of the next chunk
 TITLE_MAX = 48  # longer titles are cut in the embedded text so the passage keeps its room
 SPECIAL = 2  # [CLS] and [SEP]
-
-ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "inc", "ltd",
-                 "co", "corp", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
-# A sentence ends at . ! ? … (plus closing quotes or brackets) before whitespace, at CJK end punctuation, or at a newline.
-BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(?=\s)|([。！？]+[”’」』）]*)|(\n)""")
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of text, whitespace trimmed."""
-    spans, start = [], 0
-    for m in BOUNDARY.finditer(text):
-        if m.group(1):
-            word = text[:m.start()].rsplit(None, 1)[-1].lower() if text[:m.start()].strip() else ""
-            # "Dr. Li" or "J. Smith" do not end a sentence.
-            if m.group(1) == "." and (word.strip("(\"'“") in ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
-                continue
-        spans.append((start, m.end()))
-        start = m.end()
-    spans.append((start, len(text)))
-    trimmed = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            trimmed.append((s, e))
-    return trimmed
-
 
 def _pieces(text: str, span: tuple[int, int], tokenizer, limit: int) -> list[tuple[int, int, int]]:
     """A too-long sentence cut at word starts into pieces of at most `limit` tokens: (start, end, tokens)."""

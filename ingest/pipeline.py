@@ -1,6 +1,6 @@
 """Incremental, idempotent ingestion: each article is wholly old or wholly new at every instant."""
 import fcntl
-from collections import Counter
+from collections import defaultdict
 import os
 import sys
 from contextlib import contextmanager, nullcontext
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from rag.bm25 import Bm25Index
 from rag.embed import Embedder
 from rag.errors import BusyError, InputError
 from rag.manifest import Manifest, now
@@ -70,12 +71,14 @@ class Writer:
 
     def write(self, articles: list[Article]):
         chunks = [c for a in articles for c in chunk(a, self.embedder.tokenizer)]
-        counts = Counter(c.article.id for c in chunks)
-        self.manifest.mark_pending([(a.id, a.content_hash, counts[a.id]) for a in articles])
+        spans = defaultdict(list)
+        for c in chunks:
+            spans[c.article.id].append((c.start, c.end))
+        self.manifest.mark_pending([(a.id, a.content_hash, len(spans[a.id])) for a in articles])
         vectors = self.embedder.embed([c.embed_text for c in chunks])
         self.store.upsert([c.id for c in chunks], vectors, [c.text for c in chunks], [c.metadata() for c in chunks])
         for a in articles:
-            self.manifest.commit(a, counts[a.id])
+            self.manifest.commit(a, spans[a.id])
         sweep(self.manifest, self.store)
 
 
@@ -166,6 +169,7 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
             manifest.retire(article_id)
         if gone:
             sweep(manifest, store)
+        Bm25Index(settings.home).load(manifest)  # rebuilds only when the live set changed
         manifest.set_meta("last_ingest", now())
         manifest.close()
     return summary
@@ -180,6 +184,7 @@ def remove(key: str, settings: Settings) -> dict:
             raise InputError(f"no stored article with id, path or url {key!r}; `newsdesk status` lists the store")
         manifest.retire(row["article_id"])
         sweep(manifest, Store(settings))
+        Bm25Index(settings.home).rebuild(manifest)
         return {"article_id": row["article_id"], "title": row["title"], "source": row["source"]}
 
 

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, identity TEXT NOT NULL, source TEXT NOT NULL,
     title TEXT, outlet TEXT, author TEXT, date TEXT, url TEXT, language TEXT, extra TEXT,
     text TEXT NOT NULL, content_hash TEXT NOT NULL, text_hash TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL, ingested_at TEXT NOT NULL
+    n_chunks INTEGER NOT NULL, spans TEXT NOT NULL, ingested_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
 -- Chunk sets in the vector store that are not live: a version being written (a crash may leave it
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS stale (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
-COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, ingested_at"
+COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, spans, ingested_at"
 
 
 def now() -> str:
@@ -67,8 +67,10 @@ class Manifest:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", versions)
 
-    def commit(self, article: Article, n_chunks: int):
-        """Make this version live in one transaction; the version it replaces becomes stale."""
+    def commit(self, article: Article, spans: list[tuple[int, int]]):
+        """Make this version live in one transaction; the version it replaces becomes stale.
+
+        spans are the chunks' character offsets, so retrieval can rebuild passages without the vector store."""
         old = self.get(article.id)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
@@ -77,10 +79,11 @@ class Manifest:
                 self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (old["article_id"], old["content_hash"], old["n_chunks"]))
             a = article
             self.db.execute(
-                f"INSERT OR REPLACE INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                f"INSERT OR REPLACE INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 16)})",
                 (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
-                 json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, n_chunks, now()),
+                 json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(spans), json.dumps(spans), now()),
             )
+            self._bump()
 
     def retire(self, article_id: str) -> bool:
         """Take an article out of the live set; its chunks become stale."""
@@ -91,7 +94,20 @@ class Manifest:
                 return False
             self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (article_id, old["content_hash"], old["n_chunks"]))
             self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+            self._bump()
         return True
+
+    def _bump(self):
+        # Every change to the live set bumps the generation, so derived indexes (BM25) know when they are stale.
+        self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def live_chunks(self) -> list[sqlite3.Row]:
+        """Every live article with its text and chunk spans."""
+        return self.db.execute("SELECT article_id, content_hash, text, spans FROM articles").fetchall()
 
     def stale(self) -> list[tuple[tuple[str, str], list[str]]]:
         """Each stale version with the ids of its chunks."""

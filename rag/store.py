@@ -84,3 +84,10 @@ class Store:
         if self.settings.chroma_url:
             return None
         return folder_size(self.settings.chroma_path) if self.settings.chroma_path.exists() else 0
+
+    def query(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, float, dict]]:
+        """The n nearest chunks as (id, cosine, metadata)."""
+        if n <= 0:
+            return []
+        res = self._call(lambda c: c.query(query_embeddings=[vector], n_results=n, where=where or None, include=["metadatas", "distances"]))
+        return [(i, 1.0 - d, m) for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])]

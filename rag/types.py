@@ -80,3 +80,51 @@ class Chunk:
             "start": self.start,
             "end": self.end,
         }
+
+
+@dataclass
+class Passage:
+    """A retrieved span of one article: one chunk, or adjacent chunks merged."""
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float  # fused rank score, for ordering
+    cosine: float  # best dense similarity of its chunks to the question, for abstention
+    meta: dict  # title, outlet, author, date, url, source, language
+
+
+@dataclass
+class Citation:
+    n: int
+    title: str
+    outlet: str
+    author: str
+    date: str
+    url: str
+    path: str
+    passage: str
+    quote: str  # the sentence of the passage that supports the claim
+    article_id: str = ""
+    start: int = 0  # offsets of the passage in the article
+    end: int = 0
+    quote_start: int = 0  # offsets of the quote in the article
+    quote_end: int = 0
+
+    def public(self) -> dict:
+        return {k: getattr(self, k) for k in ("n", "title", "outlet", "author", "date", "url", "path", "passage", "quote")}
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    citations: list[Citation]
+    abstained: bool
+    mode: str
+    timings_ms: dict = field(default_factory=dict)
+    closest: list[dict] = field(default_factory=list)  # when abstaining: the nearest articles
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answer": self.answer, "citations": [c.public() for c in self.citations],
+                "abstained": self.abstained, "mode": self.mode, "timings_ms": self.timings_ms}

@@ -1,4 +1,5 @@
-from ingest.chunk import CHUNK_TARGET, chunk, sentences
+from ingest.chunk import CHUNK_TARGET, chunk
+from rag.text import sentences
 from ingest.readers import read_file
 from rag.embed import MAX_TOKENS
 from rag.types import Article

@@ -1,0 +1,76 @@
+"""BM25 over the live chunks, persisted under NEWSDESK_HOME and rebuilt whenever the live set changes."""
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .manifest import Manifest
+from .types import chunk_id
+
+
+def _tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+    import Stemmer
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False)
+
+
+class Bm25Index:
+    def __init__(self, home: Path):
+        self.dir = home / "bm25"
+        self.generation = -1
+        self.ids: list[str] = []
+        self.retriever = None
+
+    def rebuild(self, manifest: Manifest):
+        """Index every live chunk and swap the new index in atomically."""
+        import bm25s
+
+        generation = manifest.generation
+        ids, texts = [], []
+        for row in manifest.live_chunks():
+            for i, (start, end) in enumerate(json.loads(row["spans"])):
+                ids.append(chunk_id(row["article_id"], row["content_hash"], i))
+                texts.append(row["text"][start:end])
+        tmp = self.dir.with_name(f"bm25.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        retriever = None
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index(_tokenize(texts), show_progress=False)
+            retriever.save(tmp, show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids}))
+        old = self.dir.with_name(f"bm25.old{os.getpid()}")
+        if self.dir.exists():
+            self.dir.rename(old)
+        tmp.rename(self.dir)
+        shutil.rmtree(old, ignore_errors=True)
+        self.generation, self.ids, self.retriever = generation, ids, retriever
+
+    def load(self, manifest: Manifest):
+        """Bring the index in step with the manifest: load it from disk, or rebuild it if it is behind."""
+        import bm25s
+
+        generation = manifest.generation
+        if generation == self.generation:
+            return
+        try:
+            saved = json.loads((self.dir / "ids.json").read_text())
+        except (OSError, ValueError):
+            saved = {"generation": -1}
+        if saved["generation"] != generation:
+            self.rebuild(manifest)
+            return
+        self.ids = saved["ids"]
+        self.retriever = bm25s.BM25.load(self.dir, show_progress=False) if self.ids else None
+        self.generation = generation
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if self.retriever is None:
+            return []
+        tokens = _tokenize([query])
+        if not tokens[0]:
+            return []
+        docs, scores = self.retriever.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=1)
+        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

@@ -1,0 +1,184 @@
+"""Hybrid retrieval at LlamaIndex's seams: a retriever (dense + BM25, rank-fused) and node postprocessors."""
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from llama_index.core.bridge.pydantic import ConfigDict
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from .bm25 import Bm25Index
+from .embed import Embedder
+from .errors import InputError
+from .manifest import Manifest
+from .settings import Settings
+from .store import Store
+from .types import Passage
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: ranks below ~60 barely matter
+ARTICLE_FIELDS = ("title", "outlet", "author", "date", "url", "source", "language")
+
+
+@dataclass
+class Filters:
+    outlet: str | None = None
+    since: str | None = None  # ISO dates, inclusive
+    until: str | None = None
+    article_id: str | None = None
+
+    @staticmethod
+    def _day(value: str | None, name: str) -> int | None:
+        if not value:
+            return None
+        try:
+            return int(date.fromisoformat(value[:10]).strftime("%Y%m%d"))
+        except ValueError:
+            raise InputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD") from None
+
+    def where(self) -> dict | None:
+        clauses = []
+        if self.outlet:
+            clauses.append({"outlet": self.outlet})
+        if self.article_id:
+            clauses.append({"article_id": self.article_id})
+        if (since := self._day(self.since, "since")) is not None:
+            clauses.append({"date_int": {"$gte": since}})
+        if (until := self._day(self.until, "until")) is not None:
+            clauses.append({"date_int": {"$lte": until}})
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else None
+
+    def allows(self, article: dict) -> bool:
+        day = int(article["date"][:10].replace("-", "")) if article["date"] else 0
+        since, until = self._day(self.since, "since"), self._day(self.until, "until")
+        return ((not self.outlet or article["outlet"] == self.outlet)
+                and (not self.article_id or article["article_id"] == self.article_id)
+                and (since is None or day >= since) and (until is None or day <= until))
+
+
+class Library:
+    """The open collection: manifest, vector store, BM25 index and model, kept in step with ingests."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.manifest = Manifest(settings.manifest_path)
+        self.store = Store(settings)
+        self.embedder = embedder or Embedder(settings)
+        self.bm25 = Bm25Index(settings.home)
+        self.articles: dict[str, dict] = {}
+        self.generation = -1
+
+    def refresh(self):
+        """Pick up what an ingest in another process changed; cheap when nothing did."""
+        generation = self.manifest.generation
+        if generation == self.generation:
+            return
+        rows = self.manifest.db.execute(f"SELECT article_id, content_hash, text, spans, {', '.join(ARTICLE_FIELDS)} FROM articles").fetchall()
+        self.articles = {r["article_id"]: {**dict(r), "spans": json.loads(r["spans"])} for r in rows}
+        self.bm25.load(self.manifest)
+        self.generation = generation
+
+    def outlets(self) -> list[str]:
+        self.refresh()
+        return sorted({a["outlet"] for a in self.articles.values() if a["outlet"]})
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense neighbours from Chroma and BM25 hits, fused by weighted reciprocal rank; live versions only."""
+
+    def __init__(self, library: Library, top_k: int, filters: Filters | None = None):
+        super().__init__()
+        self.library, self.top_k, self.filters = library, top_k, filters or Filters()
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        lib = self.library
+        lib.refresh()
+        n = self.top_k * 4
+        vector = query_bundle.embedding or lib.embedder.embed([query_bundle.query_str])[0]
+        fused: dict[str, float] = {}
+        cosines: dict[str, float] = {}
+        dense = lib.store.query(vector, n, self.filters.where())
+        rank = 0
+        for cid, cosine, meta in dense:
+            article = lib.articles.get(meta["article_id"])
+            # A chunk of a version that is not live (an ingest is replacing it right now) is never shown.
+            if article is None or article["content_hash"] != meta["content_hash"]:
+                continue
+            fused[cid] = lib.settings.dense_weight / (RRF_K + rank)
+            cosines[cid] = cosine
+            rank += 1
+        rank = 0
+        for cid, _ in lib.bm25.search(query_bundle.query_str, n * 2):
+            article = lib.articles.get(cid.split("-")[0])
+            if article is None or not cid.split("-")[1] == article["content_hash"][:16] or not self.filters.allows(article):
+                continue
+            fused[cid] = fused.get(cid, 0.0) + lib.settings.bm25_weight / (RRF_K + rank)
+            rank += 1
+            if rank >= n:
+                break
+        nodes = []
+        for cid in sorted(fused, key=fused.get, reverse=True)[:n]:
+            article_id, _, index = cid.split("-")
+            article = lib.articles[article_id]
+            start, end = article["spans"][int(index)]
+            meta = {"article_id": article_id, "chunk_index": int(index), "start": start, "end": end, "cosine": cosines.get(cid)}
+            nodes.append(NodeWithScore(node=TextNode(id_=cid, text=article["text"][start:end], metadata=meta), score=fused[cid]))
+        return nodes
+
+
+class LimitPerArticle(BaseNodePostprocessor):
+    """At most a few chunks per article, so one long article cannot crowd out the rest."""
+
+    max_per_article: int = 3
+
+    def _postprocess_nodes(self, nodes, query_bundle=None):
+        seen: dict[str, int] = {}
+        kept = []
+        for n in nodes:
+            aid = n.node.metadata["article_id"]
+            seen[aid] = seen.get(aid, 0) + 1
+            if seen[aid] <= self.max_per_article:
+                kept.append(n)
+        return kept
+
+
+class MergeAdjacent(BaseNodePostprocessor):
+    """Chunks of one article that overlap or touch become one passage; the passage keeps the best score."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    library: Library
+    top_k: int = 5
+
+    def _postprocess_nodes(self, nodes, query_bundle=None):
+        groups: list[list[NodeWithScore]] = []
+        for n in nodes:
+            m = n.node.metadata
+            for g in groups:
+                gm = g[0].node.metadata
+                if gm["article_id"] == m["article_id"] and any(
+                        x.node.metadata["start"] <= m["end"] and m["start"] <= x.node.metadata["end"] for x in g):
+                    g.append(n)
+                    break
+            else:
+                groups.append([n])
+        merged = []
+        for g in groups[:self.top_k]:
+            m = g[0].node.metadata
+            start = min(x.node.metadata["start"] for x in g)
+            end = max(x.node.metadata["end"] for x in g)
+            cos = [x.node.metadata["cosine"] for x in g if x.node.metadata["cosine"] is not None]
+            text = self.library.articles[m["article_id"]]["text"][start:end]
+            meta = {**m, "start": start, "end": end, "cosine": max(cos) if cos else None}
+            merged.append(NodeWithScore(node=TextNode(id_=f"{g[0].node.id_}+{len(g)}", text=text, metadata=meta), score=max(x.score for x in g)))
+        return merged
+
+
+def to_passages(nodes: list[NodeWithScore], library: Library) -> list[Passage]:
+    out = []
+    for n in nodes:
+        m = n.node.metadata
+        article = library.articles[m["article_id"]]
+        out.append(Passage(article_id=m["article_id"], start=m["start"], end=m["end"], text=n.node.get_content(),
+                           score=n.score or 0.0, cosine=m["cosine"] if m["cosine"] is not None else 0.0,
+                           meta={k: article[k] for k in ARTICLE_FIELDS}))
+    return out
