@@ -147,7 +147,6 @@ class MergeAdjacent(BaseNodePostprocessor):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     library: Library
-    top_k: int = 5
 
     def _postprocess_nodes(self, nodes, query_bundle=None):
         groups: list[list[NodeWithScore]] = []
@@ -162,7 +161,7 @@ class MergeAdjacent(BaseNodePostprocessor):
             else:
                 groups.append([n])
         merged = []
-        for g in groups[:self.top_k]:
+        for g in groups:
             m = g[0].node.metadata
             start = min(x.node.metadata["start"] for x in g)
             end = max(x.node.metadata["end"] for x in g)

@@ -17,8 +17,12 @@ class Settings(BaseSettings):
     precision: Literal["auto", "bf16", "fp32"] = "auto"
     batch_size: int = Field(64, ge=1)
     max_file_mb: float = Field(20.0, gt=0)
+    llm: Literal["extractive", "local", "openai"] = Field("extractive", description="answer mode")
+    openai_base_url: str = Field("http://127.0.0.1:11434/v1", description="any OpenAI-compatible server (Ollama's default)")
+    openai_model: str = "llama3.2"
+    openai_api_key: str = Field("not-needed", description="servers on loopback usually ignore it")
     top_k: int = Field(5, ge=1, le=50, description="passages given to the answerer")
-    max_per_article: int = Field(3, ge=1)
+    max_per_article: int = Field(4, ge=1)
     # Fusion weights; FACTS.md measured equal-weight fusion below dense alone on Wikipedia, so dense leads.
     dense_weight: float = Field(1.0, ge=0)
     bm25_weight: float = Field(0.5, ge=0)

@@ -124,6 +124,7 @@ class Answer:
     mode: str
     timings_ms: dict = field(default_factory=dict)
     closest: list[dict] = field(default_factory=list)  # when abstaining: the nearest articles
+    confidence: float = 0.0  # best cosine of a source sentence to the question
 
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.answer, "citations": [c.public() for c in self.citations],

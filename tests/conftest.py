@@ -75,3 +75,14 @@ def corpus_copy(tmp_path) -> Path:
 def run_cli(*args, home: Path, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "NEWSDESK_HOME": str(home), **(env or {})}
     return subprocess.run([str(BIN / "newsdesk"), *map(str, args)], capture_output=True, text=True, env=full_env, timeout=600, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def corpus_library(tmp_path_factory, embedder):
+    """A store of corpus/, ingested once for the session, opened for answering."""
+    from ingest.pipeline import ingest
+    from rag.retrieve import Library
+
+    settings = Settings(home=tmp_path_factory.mktemp("corpus-home"))
+    ingest([str(CORPUS)], settings, embedder=embedder, progress=False)
+    return Library(settings, embedder=embedder)

@@ -65,6 +65,81 @@ def cmd_remove(args, settings: Settings) -> int:
     return 0
 
 
+def format_answer(answer) -> str:
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("\nSources:")
+        for c in answer.citations:
+            when = c.date[:10] or "undated"
+            lines.append(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when} — {c.url or c.path}")
+            lines.append(f"    “{c.quote}”")
+    return "\n".join(lines)
+
+
+def read_questions(path: str) -> list[str]:
+    from rag.errors import InputError
+
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the questions file ({getattr(e, 'strerror', None) or e})") from None
+    questions = []
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                line = json.loads(line)["question"]
+            except (ValueError, KeyError, TypeError):
+                raise InputError(f"{path}:{n}: expected a JSON object with a \"question\" key") from None
+        questions.append(str(line))
+    return questions
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from rag.answer import build_engine
+    from rag.chat import Chat
+    from rag.errors import InputError
+    from rag.retrieve import Filters, Library
+
+    mode = args.llm or settings.llm
+    filters = Filters(outlet=args.outlet, since=args.since, until=args.until)
+    filters.where()  # a bad date is a usage error before any model loads
+    questions = read_questions(args.questions) if args.questions else None
+    engine = build_engine(Library(settings), mode=mode, top_k=args.top_k, filters=filters)
+    if questions is not None:
+        failed = False
+        for q in questions:
+            try:
+                print(json.dumps(engine.ask(q).to_dict(), ensure_ascii=False), flush=True)
+            except InputError as e:
+                failed = True
+                print(json.dumps({"question": q[:200], "error": str(e)}, ensure_ascii=False), flush=True)
+        return 1 if failed else 0
+    if args.question:
+        answer = engine.ask(args.question)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer))
+        return 0
+    chat = Chat(engine)
+    print("Ask about the articles; an empty line or Ctrl-D quits, /new starts over.", file=sys.stderr)
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        if question == "/new":
+            chat.reset()
+            continue
+        try:
+            answer = chat.ask(question)
+            print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer), end="\n\n")
+        except InputError as e:
+            print(f"newsdesk: {e}", file=sys.stderr)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsdesk", description="Cited answers from a collection of news articles.")
     p.add_argument("--home", help="folder for all state (env NEWSDESK_HOME, default ./.newsdesk)")
@@ -78,6 +153,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(run=cmd_ingest)
+
+    s = sub.add_parser("ask", help="answer a question from the articles, with citations")
+    s.add_argument("question", nargs="?", help="omit for an interactive multi-turn prompt")
+    s.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    s.add_argument("--questions", metavar="FILE", help="answer every question in FILE (lines, or JSONL with \"question\"), one JSON object per line")
+    s.add_argument("--top-k", type=int, metavar="N", help="passages to answer from (default 5)")
+    s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer mode (env NEWSDESK_LLM)")
+    s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
+    s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
+    s.set_defaults(run=cmd_ask)
 
     s = sub.add_parser("status", help="what is stored and where")
     s.add_argument("--json", action="store_true")
