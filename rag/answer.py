@@ -153,17 +153,24 @@ class NewsdeskQueryEngine(CustomQueryEngine):
     top_k: int = 5
     filters: Filters = Filters()
 
-    def ask(self, question: str) -> Answer:
-        t0 = time.perf_counter()
-        question = check_question(question)
+    def retrieve_passages(self, question: str) -> tuple[list[float], list[Passage]]:
         qvec = self.library.embedder.embed([question])[0]
         bundle = QueryBundle(query_str=question, embedding=qvec)
         nodes = HybridRetriever(self.library, self.top_k, self.filters).retrieve(bundle)
         nodes = MergeAdjacent(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = LimitPerArticle(max_per_article=self.library.settings.max_per_article).postprocess_nodes(nodes, bundle)[:self.top_k]
-        passages = to_passages(nodes, self.library)
+        return qvec, to_passages(nodes, self.library)
+
+    def ask(self, question: str, on_delta=None) -> Answer:
+        """on_delta, if given, receives an LLM's text as it streams (before it is checked)."""
+        t0 = time.perf_counter()
+        question = check_question(question)
+        qvec, passages = self.retrieve_passages(question)
         t1 = time.perf_counter()
-        answer = self.answerer.answer(question, passages, qvec)
+        if on_delta and not isinstance(self.answerer, Extractive):
+            answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
+        else:
+            answer = self.answerer.answer(question, passages, qvec)
         t2 = time.perf_counter()
         answer.timings_ms = {"retrieve": round((t1 - t0) * 1000, 1), "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
         return answer

@@ -1,6 +1,7 @@
 """The `newsdesk` command line."""
 import argparse
 import json
+import os
 import sys
 
 from pydantic import ValidationError
@@ -65,13 +66,18 @@ def cmd_remove(args, settings: Settings) -> int:
     return 0
 
 
+def shown_path(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 def format_answer(answer) -> str:
     lines = [answer.answer]
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:
             when = c.date[:10] or "undated"
-            lines.append(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when} — {c.url or c.path}")
+            lines.append(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when} — {c.url or shown_path(c.path)}")
             lines.append(f"    “{c.quote}”")
     return "\n".join(lines)
 

@@ -1,0 +1,55 @@
+"""Citation checking on crafted LLM output, through a scripted LLM at the LLM seam (the one place a script stands in)."""
+from llama_index.core.llms import CustomLLM, CompletionResponse, LLMMetadata
+
+from rag.answer import build_engine
+from rag.citations import check
+from rag.llm import LLMAnswerer
+
+
+class ScriptedLLM(CustomLLM):
+    reply: str = ""
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(model_name="scripted")
+
+    def complete(self, prompt, formatted=False, **kwargs):
+        return CompletionResponse(text=self.reply)
+
+    def stream_complete(self, prompt, formatted=False, **kwargs):
+        yield CompletionResponse(text=self.reply, delta=self.reply)
+
+
+def passages_for(library, question):
+    engine = build_engine(library)
+    return engine, engine.retrieve_passages(question)[1]
+
+
+def test_invented_markers_and_unsupported_sentences_are_removed(corpus_library):
+    _, passages = passages_for(corpus_library, "How many H100 GPUs did Meta use to train Movie Gen?")
+    text = ("Movie Gen was trained on 6144 H100 GPUs [7]. "
+            "Movie Gen has 30 billion parameters [1]. "
+            "Meta plans to open a bakery in Paris next spring [1]. "
+            "Movie Gen used 8000 GPUs [2]. "
+            "Kuaishou Keling was built by a small team of only 20 people.")
+    answer, citations = check(text, passages, corpus_library.articles, corpus_library.embedder)
+    assert "[7]" not in answer and "bakery" not in answer and "8000" not in answer
+    assert "6144" in answer and "30 billion" in answer
+    assert [c.n for c in citations] == list(range(1, len(citations) + 1))
+    for c in citations:
+        assert c.quote in c.passage and f"[{c.n}]" in answer
+    assert any("6144" in c.quote for c in citations)
+
+
+def test_llm_answers_are_checked_and_abstention_is_kept(corpus_library):
+    llm = ScriptedLLM(reply="Meta used 6144 H100 GPUs to train Movie Gen [2]. It was the first model ever made [1].")
+    engine = build_engine(corpus_library)
+    engine.answerer = LLMAnswerer(corpus_library, llm, "scripted")
+    a = engine.ask("How many H100 GPUs did Meta use to train Movie Gen?")
+    assert not a.abstained and "6144" in a.answer and "first model ever" not in a.answer
+    assert a.citations[0].n == 1 and "[1]" in a.answer and "6144" in a.citations[0].quote
+
+    llm.reply = "NOT IN SOURCES"
+    assert engine.ask("How many parameters does Meta's Movie Gen video model have?").abstained
+    llm.reply = "Canberra is the capital of Australia [1]."
+    assert engine.ask("What is the capital of Australia?").abstained  # retrieval too weak: the LLM is never asked
