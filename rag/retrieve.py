@@ -78,10 +78,6 @@ class Library:
         self.bm25.load(self.manifest)
         self.generation = generation
 
-    def outlets(self) -> list[str]:
-        self.refresh()
-        return sorted({a["outlet"] for a in self.articles.values() if a["outlet"]})
-
 
 class HybridRetriever(BaseRetriever):
     """Dense neighbours from Chroma and BM25 hits, fused by weighted reciprocal rank; live versions only."""
