@@ -11,8 +11,9 @@ from llama_index.core.schema import QueryBundle
 
 from .errors import InputError
 from .retrieve import Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, to_passages
+from .citations import cite
 from .text import sentences
-from .types import Answer, Citation, Passage
+from .types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000  # a question is a sentence or two; beyond this it is a paste, not a question
 
@@ -125,13 +126,6 @@ class Extractive:
             parts.append(f"{text} [{len(citations)}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, abstained=False, mode=self.name,
                       confidence=float(cos.max()))
-
-
-def cite(n: int, p: Passage, quote: str, qs: int, qe: int) -> Citation:
-    m = p.meta
-    return Citation(n=n, title=m["title"], outlet=m["outlet"], author=m["author"], date=m["date"], url=m["url"],
-                    path=m["source"], passage=p.text, quote=quote, article_id=p.article_id, start=p.start, end=p.end,
-                    quote_start=qs, quote_end=qe)
 
 
 def abstain(question: str, passages: list[Passage], mode: str, confidence: float = 0.0) -> Answer:

@@ -22,6 +22,14 @@ def numbers_match(claim: str, quote: str) -> bool:
     return all(n.replace(",", "") in have for n in NUMBER.findall(claim))
 
 
+def cite(n: int, p: Passage, quote: str, qs: int, qe: int) -> Citation:
+    """Citation n: the passage p, with the supporting sentence `quote` at article offsets qs..qe."""
+    m = p.meta
+    return Citation(n=n, title=m["title"], outlet=m["outlet"], author=m["author"], date=m["date"], url=m["url"],
+                    path=m["source"], passage=p.text, quote=quote, article_id=p.article_id, start=p.start, end=p.end,
+                    quote_start=qs, quote_end=qe)
+
+
 def check(text: str, passages: list[Passage], articles: dict, embedder: Embedder) -> tuple[str, list[Citation]]:
     """Keep only sentences a source supports, each followed by the marker of the source that supports it;
     markers naming no source are dropped; sources are renumbered in order of first use."""
@@ -51,9 +59,6 @@ def check(text: str, passages: list[Passage], articles: dict, embedder: Embedder
             continue
         i, qs, qe = source_sentences[j]
         if i not in numbering:
-            p, m = passages[i], passages[i].meta
-            numbering[i] = Citation(n=len(numbering) + 1, title=m["title"], outlet=m["outlet"], author=m["author"], date=m["date"],
-                                    url=m["url"], path=m["source"], passage=p.text, quote=quotes[j], article_id=p.article_id,
-                                    start=p.start, end=p.end, quote_start=qs, quote_end=qe)
+            numbering[i] = cite(len(numbering) + 1, passages[i], quotes[j], qs, qe)
         kept.append(f"{claim} [{numbering[i].n}]")
     return " ".join(kept), list(numbering.values())
