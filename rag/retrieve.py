@@ -14,7 +14,7 @@ from .errors import InputError
 from .manifest import Manifest
 from .settings import Settings
 from .store import Store
-from .types import Passage
+from .types import Passage, day_number
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: ranks below ~60 barely matter
 ARTICLE_FIELDS = ("title", "outlet", "author", "date", "url", "source", "language")
@@ -27,12 +27,16 @@ class Filters:
     until: str | None = None
     article_id: str | None = None
 
+    def __post_init__(self):
+        # Checked on construction, so a bad date is reported before any model loads.
+        self._since, self._until = self._day(self.since, "since"), self._day(self.until, "until")
+
     @staticmethod
     def _day(value: str | None, name: str) -> int | None:
         if not value:
             return None
         try:
-            return int(date.fromisoformat(value[:10]).strftime("%Y%m%d"))
+            return day_number(date.fromisoformat(value[:10]).isoformat())
         except ValueError:
             raise InputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD") from None
 
@@ -42,18 +46,17 @@ class Filters:
             clauses.append({"outlet": self.outlet})
         if self.article_id:
             clauses.append({"article_id": self.article_id})
-        if (since := self._day(self.since, "since")) is not None:
-            clauses.append({"date_int": {"$gte": since}})
-        if (until := self._day(self.until, "until")) is not None:
-            clauses.append({"date_int": {"$lte": until}})
+        if self._since is not None:
+            clauses.append({"date_int": {"$gte": self._since}})
+        if self._until is not None:
+            clauses.append({"date_int": {"$lte": self._until}})
         return clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else None
 
     def allows(self, article: dict) -> bool:
-        day = int(article["date"][:10].replace("-", "")) if article["date"] else 0
-        since, until = self._day(self.since, "since"), self._day(self.until, "until")
+        day = day_number(article["date"])
         return ((not self.outlet or article["outlet"] == self.outlet)
                 and (not self.article_id or article["article_id"] == self.article_id)
-                and (since is None or day >= since) and (until is None or day <= until))
+                and (self._since is None or day >= self._since) and (self._until is None or day <= self._until))
 
 
 class Library:

@@ -5,6 +5,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 
+def day_number(iso: str) -> int:
+    """YYYYMMDD of an ISO date as an integer, so stores can filter date ranges; 0 when unknown."""
+    return int(iso[:10].replace("-", "")) if iso else 0
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -38,8 +43,7 @@ class Article:
 
     @property
     def date_int(self) -> int:
-        """YYYYMMDD as an integer, so the store can filter date ranges; 0 when unknown."""
-        return int(self.date[:10].replace("-", "")) if self.date else 0
+        return day_number(self.date)
 
 
 def chunk_id(article_id: str, content_hash: str, index: int) -> str:

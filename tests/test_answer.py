@@ -61,7 +61,7 @@ def test_filters_narrow_the_sources(corpus_library):
     for f in (Filters(outlet="Other Times"), Filters(since="2025-01-01"), Filters(until="2024-01-01"), Filters(article_id="nope")):
         assert build_engine(corpus_library, filters=f).ask(question).abstained
     with pytest.raises(InputError, match="--since 'last week' is not a date"):
-        Filters(since="last week").where()
+        Filters(since="last week")
 
 
 def test_follow_up_is_condensed_with_the_previous_questions_names(engine):

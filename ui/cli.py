@@ -111,7 +111,6 @@ def cmd_ask(args, settings: Settings) -> int:
 
     mode = args.llm or settings.llm
     filters = Filters(outlet=args.outlet, since=args.since, until=args.until)
-    filters.where()  # a bad date is a usage error before any model loads
     questions = read_questions(args.questions) if args.questions else None
     engine = build_engine(Library(settings), mode=mode, top_k=args.top_k, filters=filters)
     if questions is not None:
