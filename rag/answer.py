@@ -3,7 +3,6 @@ import re
 import time
 
 import numpy as np
-import Stemmer
 from llama_index.core.base.response.schema import Response
 from llama_index.core.bridge.pydantic import ConfigDict
 from llama_index.core.query_engine import CustomQueryEngine
@@ -11,6 +10,7 @@ from llama_index.core.schema import QueryBundle
 
 from .errors import InputError
 from .retrieve import Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, to_passages
+from .bm25 import STEMMER
 from .citations import cite
 from .text import sentences
 from .types import Answer, Passage
@@ -43,8 +43,6 @@ CONTINUATION = re.compile(r"(the reason|this|that|these|those|it|they|he|she|bec
 CONTINUATION_SHARE = 0.8
 QUOTE_THEN_SPEAKER = re.compile(r"\b(said|says|told|according|added|stated|explained)\b", re.I)
 
-
-STEMMER = Stemmer.Stemmer("english")
 
 
 def words(text: str) -> set[str]:
@@ -92,7 +90,8 @@ class Extractive:
     def __init__(self, library: Library, abstain_below: float = ABSTAIN_BELOW):
         self.library, self.abstain_below = library, abstain_below
 
-    def answer(self, question: str, passages: list[Passage], qvec: list[float]) -> Answer:
+    def answer(self, question: str, passages: list[Passage], qvec: list[float], on_delta=None) -> Answer:
+        """on_delta is accepted like an LLM answerer's; a quoted answer arrives whole, so it is not called."""
         candidates = []  # (passage index, start, end, text)
         seen = set()
         for i, p in enumerate(passages):
@@ -161,10 +160,7 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         question = check_question(question)
         qvec, passages = self.retrieve_passages(question)
         t1 = time.perf_counter()
-        if on_delta and not isinstance(self.answerer, Extractive):
-            answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
-        else:
-            answer = self.answerer.answer(question, passages, qvec)
+        answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
         t2 = time.perf_counter()
         answer.timings_ms = {"retrieve": round((t1 - t0) * 1000, 1), "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
         return answer

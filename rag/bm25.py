@@ -4,15 +4,19 @@ import os
 import shutil
 from pathlib import Path
 
+import Stemmer
+
 from .manifest import Manifest
 from .types import chunk_id
 
 
+STEMMER = Stemmer.Stemmer("english")
+
+
 def _tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
-    import Stemmer
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False)
+    return bm25s.tokenize(texts, stopwords="en", stemmer=STEMMER, return_ids=False, show_progress=False)
 
 
 class Bm25Index:
