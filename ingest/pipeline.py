@@ -169,7 +169,7 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
             manifest.retire(article_id)
         if gone:
             sweep(manifest, store)
-        Bm25Index(settings.home).load(manifest)  # rebuilds only when the live set changed
+        Bm25Index(settings.home).sync(manifest)
         manifest.set_meta("last_ingest", now())
         manifest.close()
     return summary

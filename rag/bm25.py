@@ -52,6 +52,17 @@ class Bm25Index:
         shutil.rmtree(old, ignore_errors=True)
         self.generation, self.ids, self.retriever = generation, ids, retriever
 
+    def _saved(self) -> dict:
+        try:
+            return json.loads((self.dir / "ids.json").read_text())
+        except (OSError, ValueError):
+            return {"generation": -1}
+
+    def sync(self, manifest: Manifest):
+        """Rebuild the index on disk if it is behind the manifest; nothing is loaded when it is not."""
+        if self._saved()["generation"] != manifest.generation:
+            self.rebuild(manifest)
+
     def load(self, manifest: Manifest):
         """Bring the index in step with the manifest: load it from disk, or rebuild it if it is behind."""
         import bm25s
@@ -59,10 +70,7 @@ class Bm25Index:
         generation = manifest.generation
         if generation == self.generation:
             return
-        try:
-            saved = json.loads((self.dir / "ids.json").read_text())
-        except (OSError, ValueError):
-            saved = {"generation": -1}
+        saved = self._saved()
         if saved["generation"] != generation:
             self.rebuild(manifest)
             return

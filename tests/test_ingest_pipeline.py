@@ -3,6 +3,7 @@ import shutil
 from helpers import CHUNK_KEYS, assert_consistent, stored
 
 from ingest.pipeline import ingest, remove, status
+from rag.bm25 import Bm25Index
 from rag.manifest import Manifest
 
 
@@ -41,6 +42,11 @@ def test_changed_article_replaces_its_chunks(settings, corpus_copy, embedder):
     docs = " ".join(stored(settings)["documents"])
     assert "8192 H100" in docs and "6144 H100" not in docs
     assert_consistent(settings)
+    # The BM25 index on disk followed the update.
+    bm25 = Bm25Index(settings.home)
+    bm25.load(Manifest(settings.manifest_path))
+    assert bm25.search("6144", 5) == []
+    assert set(stored(settings)["ids"]) >= {cid for cid, _ in bm25.search("8192 H100", 5)} != set()
 
 
 def test_prune_removes_articles_whose_files_are_gone(settings, corpus_copy, embedder):
@@ -81,3 +87,6 @@ def test_remove_and_status(settings, corpus_copy, embedder):
     removed = remove(str(next(corpus_copy.glob("*.md"))), settings)
     assert removed["title"].startswith("In 2024")
     assert status(settings)["articles"] == 0 and stored(settings)["ids"] == []
+    bm25 = Bm25Index(settings.home)
+    bm25.load(Manifest(settings.manifest_path))
+    assert bm25.ids == [] and bm25.search("Movie Gen", 5) == []
