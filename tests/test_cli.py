@@ -69,3 +69,15 @@ def test_ask_json_on_a_fresh_store_of_the_corpus(tmp_path):
 
     bad_date = run_cli("ask", "--since", "soon", "anything", home=home)
     assert bad_date.returncode == 1 and "not a date" in bad_date.stderr
+
+
+def test_ask_refuses_broken_input_in_one_line(tmp_path):
+    home = tmp_path / "home"
+    missing = run_cli("ask", "--questions", tmp_path / "nope.txt", home=home)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "cannot read the questions file" in missing.stderr
+    broken = tmp_path / "q.jsonl"
+    broken.write_text('{"question": "fine?"}\n{"q": "no question key"}\n')
+    bad_line = run_cli("ask", "--questions", broken, home=home)
+    assert bad_line.returncode == 1 and f"{broken}:2: expected a JSON object" in bad_line.stderr
+    for k in ("0", "-3", "many", "51"):
+        assert run_cli("ask", "--top-k", k, "anything", home=home).returncode == 2

@@ -66,6 +66,13 @@ def cmd_remove(args, settings: Settings) -> int:
     return 0
 
 
+def top_k(value: str) -> int:
+    n = int(value) if value.isdigit() else 0
+    if not 1 <= n <= 50:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of passages from 1 to 50")
+    return n
+
+
 def shown_path(path: str) -> str:
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
@@ -163,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("question", nargs="?", help="omit for an interactive multi-turn prompt")
     s.add_argument("--json", action="store_true", help="print one JSON object per answer")
     s.add_argument("--questions", metavar="FILE", help="answer every question in FILE (lines, or JSONL with \"question\"), one JSON object per line")
-    s.add_argument("--top-k", type=int, metavar="N", help="passages to answer from (default 5)")
+    s.add_argument("--top-k", type=top_k, metavar="N", help="passages to answer from (default 5)")
     s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer mode (env NEWSDESK_LLM)")
     s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
     s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
