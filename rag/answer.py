@@ -90,6 +90,13 @@ class Extractive:
     def __init__(self, library: Library, abstain_below: float = ABSTAIN_BELOW):
         self.library, self.abstain_below = library, abstain_below
 
+    def score(self, question: str, qvec: list[float], texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How well each text answers the question: (score, cosine, has the wanted answer type)."""
+        cos = np.array(self.library.embedder.embed(texts)) @ np.array(qvec)
+        wanted = [shape for kind, shape in ANSWER_TYPES if kind.search(question)]
+        typed = np.array([any(shape.search(t) for shape in wanted) for t in texts], dtype=float)
+        return cos + OVERLAP_WEIGHT * weighted_overlap(question, texts) + TYPE_BONUS * typed, cos, typed
+
     def answer(self, question: str, passages: list[Passage], qvec: list[float], on_delta=None) -> Answer:
         """on_delta is accepted like an LLM answerer's; a quoted answer arrives whole, so it is not called."""
         candidates = []  # (passage index, start, end, text)
@@ -102,12 +109,7 @@ class Extractive:
                     candidates.append((i, s, e, article[s:e]))
         if not candidates:
             return abstain(question, passages, self.name)
-        vecs = np.array(self.library.embedder.embed([c[3] for c in candidates]))
-        cos = vecs @ np.array(qvec)
-        overlap = weighted_overlap(question, [c[3] for c in candidates])
-        wanted = [shape for kind, shape in ANSWER_TYPES if kind.search(question)]
-        typed = np.array([any(shape.search(c[3]) for shape in wanted) for c in candidates], dtype=float)
-        score = cos + OVERLAP_WEIGHT * overlap + TYPE_BONUS * typed
+        score, cos, typed = self.score(question, qvec, [c[3] for c in candidates])
         # "The reason is ..." answers the sentence before it: a continuation inherits most of its predecessor's score.
         for j in range(1, len(candidates)):
             if candidates[j][0] == candidates[j - 1][0] and CONTINUATION.match(candidates[j][3]):

