@@ -1,5 +1,6 @@
 """Hybrid retrieval at LlamaIndex's seams: a retriever (dense + BM25, rank-fused) and node postprocessors."""
 import json
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,12 +71,26 @@ class Library:
         self.bm25 = Bm25Index(settings.home)
         self.articles: dict[str, dict] = {}
         self.generation = -1
+        self.lock = threading.RLock()  # the web app answers from many threads; a refresh swaps what they read
+
+    def current(self) -> dict[str, dict]:
+        """The live articles, after picking up what an ingest in another process changed."""
+        with self.lock:
+            self.refresh()
+            return self.articles
 
     def refresh(self):
-        """Pick up what an ingest in another process changed; cheap when nothing did."""
+        """Cheap when nothing changed; callers hold self.lock (current() does)."""
         generation = self.manifest.generation
         if generation == self.generation:
             return
+        if self.generation >= 0 and not self.settings.chroma_url:
+            # An embedded Chroma client keeps its vector index in memory and never sees vectors another process
+            # added; a client on a fresh system reads them from disk.
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+            self.store = Store(self.settings)
         rows = self.manifest.db.execute(f"SELECT article_id, content_hash, text, spans, {', '.join(ARTICLE_FIELDS)} FROM articles").fetchall()
         self.articles = {r["article_id"]: {**dict(r), "spans": json.loads(r["spans"])} for r in rows}
         self.bm25.load(self.manifest)
@@ -91,15 +106,17 @@ class HybridRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         lib = self.library
-        lib.refresh()
         n = self.top_k * 4
         vector = query_bundle.embedding or lib.embedder.embed([query_bundle.query_str])[0]
+        with lib.lock:
+            articles = lib.current()
+            dense = lib.store.query(vector, n, self.filters.where())
+            bm25 = lib.bm25.search(query_bundle.query_str, n * 2)
         fused: dict[str, float] = {}
         cosines: dict[str, float] = {}
-        dense = lib.store.query(vector, n, self.filters.where())
         rank = 0
         for cid, cosine, meta in dense:
-            article = lib.articles.get(meta["article_id"])
+            article = articles.get(meta["article_id"])
             # A chunk of a version that is not live (an ingest is replacing it right now) is never shown.
             if article is None or article["content_hash"] != meta["content_hash"]:
                 continue
@@ -107,8 +124,8 @@ class HybridRetriever(BaseRetriever):
             cosines[cid] = cosine
             rank += 1
         rank = 0
-        for cid, _ in lib.bm25.search(query_bundle.query_str, n * 2):
-            article = lib.articles.get(cid.split("-")[0])
+        for cid, _ in bm25:
+            article = articles.get(cid.split("-")[0])
             if article is None or not cid.split("-")[1] == article["content_hash"][:16] or not self.filters.allows(article):
                 continue
             fused[cid] = fused.get(cid, 0.0) + lib.settings.bm25_weight / (RRF_K + rank)
@@ -118,7 +135,7 @@ class HybridRetriever(BaseRetriever):
         nodes = []
         for cid in sorted(fused, key=fused.get, reverse=True)[:n]:
             article_id, _, index = cid.split("-")
-            article = lib.articles[article_id]
+            article = articles[article_id]
             start, end = article["spans"][int(index)]
             meta = {"article_id": article_id, "chunk_index": int(index), "start": start, "end": end, "cosine": cosines.get(cid)}
             nodes.append(NodeWithScore(node=TextNode(id_=cid, text=article["text"][start:end], metadata=meta), score=fused[cid]))

@@ -110,6 +110,26 @@ def read_questions(path: str) -> list[str]:
     return questions
 
 
+class Draft:
+    """Streams an LLM's draft to stderr while it is written; the checked answer then goes to stdout."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.started = enabled, False
+
+    def __call__(self, delta: str):
+        if self.enabled:
+            if not self.started:
+                sys.stderr.write("draft (checked against the sources below): ")
+            self.started = True
+            sys.stderr.write(delta)
+            sys.stderr.flush()
+
+    def end(self):
+        if self.started:
+            sys.stderr.write("\n\n")
+        self.started = False
+
+
 def cmd_ask(args, settings: Settings) -> int:
     from rag.answer import build_engine
     from rag.chat import Chat
@@ -129,8 +149,10 @@ def cmd_ask(args, settings: Settings) -> int:
                 failed = True
                 print(json.dumps({"question": q[:200], "error": str(e)}, ensure_ascii=False), flush=True)
         return 1 if failed else 0
+    draft = Draft(enabled=not args.json)
     if args.question:
-        answer = engine.ask(args.question)
+        answer = engine.ask(args.question, on_delta=draft)
+        draft.end()
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer))
         return 0
     chat = Chat(engine)
@@ -146,10 +168,30 @@ def cmd_ask(args, settings: Settings) -> int:
             chat.reset()
             continue
         try:
-            answer = chat.ask(question)
+            answer = chat.ask(question, on_delta=draft)
+            draft.end()
             print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer), end="\n\n")
         except InputError as e:
             print(f"newsdesk: {e}", file=sys.stderr)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import socket
+
+    from rag.errors import NewsdeskError
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: closed connections don't block
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as e:
+            raise NewsdeskError(f"cannot listen on {args.host}:{args.port} ({e.strerror}); pick another with --port") from None
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+        print(f"newsdesk: note: listening on {args.host} without a login; set NEWSDESK_AUTH=user:password to require one", file=sys.stderr)
+    from ui.web import serve
+
+    serve(settings, args.host, args.port)
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -176,6 +218,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
     s.set_defaults(run=cmd_ask)
+
+    s = sub.add_parser("serve", help="the web chat")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    s.add_argument("--port", type=int, default=7860)
+    s.set_defaults(run=cmd_serve)
 
     s = sub.add_parser("status", help="what is stored and where")
     s.add_argument("--json", action="store_true")

@@ -1,0 +1,180 @@
+"""The web chat as users meet it: `newsdesk serve` started by the test, driven by gradio_client and by a real
+headless Chromium through Playwright."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from conftest import BIN, CORPUS, ROOT, free_port, run_cli, wait_for
+
+ARTIFACTS = ROOT / "test-artifacts"
+HOSTILE = """---
+title: Ferry <script>window.__pwned = 1</script> notes
+outlet: Test Wire
+date: 2024-11-02
+url: javascript:alert(1)
+---
+The harbour ferry <script>window.__pwned = 2</script> resumed service on Friday after the storm, the operator said.
+<img src=x onerror="window.__pwned = 3"> Tickets for the ferry cost four euros, the operator added.
+"""
+LATE = """---
+title: Lighthouse keepers return
+outlet: Coast Herald
+date: 2024-12-01
+---
+The lighthouse on Gull Rock got its keepers back in November after eleven years of automation, the coast guard said.
+"""
+
+
+def start_server(home: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "newsdesk"), "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "NEWSDESK_HOME": str(home), **(env or {})})
+    url = f"http://127.0.0.1:{port}/"
+    wait_for(url, proc, "newsdesk serve", 180)
+    return proc, url
+
+
+def stop(proc: subprocess.Popen):
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A running `newsdesk serve` on corpus/ plus an article full of HTML and script."""
+    root = tmp_path_factory.mktemp("web")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "ferry.md").write_text(HOSTILE)
+    home = root / "home"
+    assert run_cli("ingest", corpus, "--no-progress", home=home).returncode == 0
+    proc, url = start_server(home)
+    yield {"url": url, "home": home, "root": root}
+    stop(proc)
+
+
+def ask(url: str, question: str) -> dict:
+    return json.loads(Client(url, verbose=False).predict(question, api_name="/ask"))
+
+
+def test_the_ask_endpoint_answers_with_citations_and_abstains(site):
+    a = ask(site["url"], "How many H100 GPUs did Meta use to train Movie Gen?")
+    assert "6144" in a["answer"] and not a["abstained"] and a["mode"] == "extractive"
+    assert any("6144" in c["quote"] for c in a["citations"])
+    assert set(a) == {"question", "answer", "citations", "abstained", "mode", "timings_ms"}
+    assert ask(site["url"], "What is the capital of Australia?")["abstained"] is True
+
+
+def test_eight_simultaneous_clients_each_get_their_own_answer(site):
+    questions = {
+        "How many H100 GPUs did Meta use to train Movie Gen?": "6144",
+        "How big was the Kuaishou Keling team?": "20 people",
+        "Where did Pika first operate when it debuted?": "Discord",
+        "How many monthly visits did Vidu reach within two months of launch?": "5.52 million",
+        "What share of total internet traffic did video services account for in 2022?": "65.93%",
+        "When did the harbour ferry resume service?": "Friday",
+        "How much do tickets for the ferry cost?": "four euros",
+        "How many parameters does Meta's Movie Gen video model have?": "30B",
+    }
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda q: ask(site["url"], q), questions))
+    for (q, fact), a in zip(questions.items(), answers):
+        assert a["question"] == q and fact in a["answer"], (q, a["answer"])
+
+
+def test_article_pages_show_stored_text_and_nothing_else(site):
+    from rag.manifest import Manifest
+
+    a = ask(site["url"], "When did the harbour ferry resume service?")
+    c = next(c for c in a["citations"] if c["outlet"] == "Test Wire")
+    assert c["url"] == "javascript:alert(1)"  # kept as given, but never made a link (the browser test checks)
+    ferry = next(r for r in Manifest(site["home"] / "manifest.sqlite").articles() if r["title"].startswith("Ferry"))
+    page = urllib.request.urlopen(f"{site['url']}article/{ferry['article_id']}?start=0&end=40&qs=4&qe=10", timeout=10).read().decode()
+    assert "&lt;script&gt;window.__pwned" in page and "<script" not in page and "<img" not in page
+    assert page.count("<mark>") == 1 and "javascript:" not in page
+    for bad in ["..%2F..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "....//....//etc/passwd", "..", "nope"]:
+        try:
+            body = urllib.request.urlopen(site["url"] + "article/" + bad, timeout=10).read().decode()
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+        else:
+            assert "root:" not in body
+
+
+def test_a_browser_sees_a_streamed_cited_answer_and_article_html_stays_text(site):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(site["url"])
+        box = page.get_by_placeholder("Ask a question about the articles…")
+        box.fill("How many H100 GPUs did Meta use to train Movie Gen?")
+        box.press("Enter")
+        chat = page.locator(".bubble-wrap, [role=log]").first
+        page.get_by_text("Sources", exact=True).first.wait_for(timeout=60_000)
+        assert "[1]" in chat.inner_text() and "6144" in chat.inner_text()
+        title = "In 2024, every large model cannot avoid Rongmomo and Ziwei"
+        assert page.get_by_text(title).first.is_visible()
+        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+        page.get_by_role("button", name="Like").last.click()
+        page.wait_for_timeout(1000)
+        votes = [json.loads(line) for line in (site["home"] / "feedback.jsonl").read_text().splitlines()]
+        assert votes[-1]["vote"] == "up" and "6144" in votes[-1]["answer"] and votes[-1]["citations"]
+
+        box.fill("When did the harbour ferry resume service?")
+        box.press("Enter")
+        page.get_by_text("Friday", exact=False).last.wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        text = page.locator("body").inner_text()
+        assert "<script>window.__pwned = 2</script>" in text or "<script>window.__pwned = 1</script>" in text
+        assert page.evaluate("window.__pwned") is None
+        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        assert not any(h.lower().startswith("javascript:") for h in links)
+        page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
+
+        stored = next(h for h in links if h.startswith("/article/"))
+        page.goto(site["url"].rstrip("/") + stored)
+        assert page.locator("mark").count() == 1 and page.evaluate("window.__pwned") is None
+        browser.close()
+
+
+def test_new_articles_are_answered_without_a_restart(site):
+    late = site["root"] / "late"
+    late.mkdir()
+    (late / "lighthouse.md").write_text(LATE)
+    assert ask(site["url"], "When did the Gull Rock lighthouse get its keepers back?")["abstained"]
+    assert run_cli("ingest", late, "--no-progress", home=site["home"]).returncode == 0
+    a = ask(site["url"], "When did the Gull Rock lighthouse get its keepers back?")
+    assert "November" in a["answer"] and a["citations"][0]["outlet"] == "Coast Herald"
+
+
+def test_login_guards_the_chat_the_api_and_article_pages(tmp_path):
+    home = tmp_path / "home"
+    assert run_cli("ingest", CORPUS, "--no-progress", home=home).returncode == 0
+    proc, url = start_server(home, {"NEWSDESK_AUTH": "editor:s3cret"})
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False)
+        a = json.loads(Client(url, auth=("editor", "s3cret"), verbose=False).predict(
+            "How many H100 GPUs did Meta use to train Movie Gen?", api_name="/ask"))
+        assert "6144" in a["answer"]
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url + "article/anything", timeout=10)
+        assert e.value.code == 401
+    finally:
+        stop(proc)

