@@ -7,13 +7,10 @@ import pytest
 from rag.answer import build_engine
 from rag.chat import Chat
 from rag.errors import InputError
+from rag.evaluate import holds
 from rag.retrieve import Filters
 
 QA = [json.loads(line) for line in (Path(__file__).parent / "data" / "seed_qa.jsonl").open()]
-
-
-def holds(text: str, expect: str) -> bool:
-    return any(alt.lower() in text.lower() for alt in expect.split("|"))
 
 
 @pytest.fixture(scope="module")

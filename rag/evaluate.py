@@ -1,0 +1,95 @@
+"""`newsdesk eval`: retrieval and answer quality of the current store on a question set."""
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .answer import NewsdeskQueryEngine
+from .errors import InputError
+
+KEYS = ["hit_at_1", "hit_at_5", "mrr_at_10", "answer_accuracy", "citation_accuracy", "abstention_precision",
+        "abstention_recall", "latency_ms_p50", "latency_ms_p95", "n"]
+
+
+@dataclass
+class Case:
+    question: str
+    expect: list[str]
+    file: str | None
+    unanswerable: bool
+
+
+def holds(text: str, expect: str) -> bool:
+    """An expect entry is met when any of its |-separated alternatives occurs, ignoring case."""
+    return any(alt.strip().lower() in text.lower() for alt in expect.split("|") if alt.strip())
+
+
+def read_cases(path: str) -> tuple[list[Case], list[str]]:
+    """The cases of a QA.jsonl file, and one message per malformed line (which is skipped)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the question set ({getattr(e, 'strerror', None) or e})") from None
+    cases, problems = [], []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question, expect = row["question"], row.get("expect", [])
+            file, unanswerable = row.get("file"), row.get("unanswerable", False)
+            if not isinstance(question, str) or not question.strip():
+                raise ValueError('"question" must be a non-empty string')
+            if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
+                raise ValueError('"expect" must be a list of strings')
+            if not isinstance(unanswerable, bool) or not (file is None or isinstance(file, str)):
+                raise ValueError('"unanswerable" must be true or false and "file" a string')
+            if not unanswerable and not expect:
+                raise ValueError('an answerable line needs "expect"')
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            problems.append(f"{path}:{n}: skipped: {e if not isinstance(e, KeyError) else f'missing {e}'}")
+            continue
+        cases.append(Case(question, expect, file, unanswerable))
+    return cases, problems
+
+
+def ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None) -> dict:
+    ranks, answered, cited, latencies = [], [], [], []
+    abstained_right = abstained_wrong = unanswerable = 0
+    for case in cases:
+        if case.file:
+            # Rank of the first passage from the expected file among the top 10, by file name.
+            _, passages = engine.model_copy(update={"top_k": 10}).retrieve_passages(case.question)
+            names = list(dict.fromkeys(Path(p.meta["source"]).name for p in passages))
+            ranks.append(names.index(case.file) + 1 if case.file in names else None)
+        t0 = time.perf_counter()
+        a = engine.ask(case.question)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        if case.unanswerable:
+            unanswerable += 1
+            abstained_right += a.abstained
+        else:
+            abstained_wrong += a.abstained
+            answered.append(not a.abstained and all(holds(a.answer, e) for e in case.expect))
+            cited.append(not a.abstained and all(any(holds(c.quote, e) for c in a.citations) for e in case.expect))
+        if progress:
+            progress()
+    hits = [r for r in ranks if r is not None]
+    return {
+        "hit_at_1": ratio(sum(r == 1 for r in hits), len(ranks)),
+        "hit_at_5": ratio(sum(r <= 5 for r in hits), len(ranks)),
+        "mrr_at_10": round(sum(1 / r for r in hits) / len(ranks), 4) if ranks else None,
+        "answer_accuracy": ratio(sum(answered), len(answered)),
+        "citation_accuracy": ratio(sum(cited), len(cited)),
+        "abstention_precision": ratio(abstained_right, abstained_right + abstained_wrong),
+        "abstention_recall": ratio(abstained_right, unanswerable),
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+        "n": len(cases),
+    }

@@ -1,0 +1,39 @@
+"""`newsdesk eval`: the seed question set meets its thresholds, and the command reports what it skips."""
+import json
+from pathlib import Path
+
+from conftest import run_cli
+from rag.answer import build_engine
+from rag.evaluate import KEYS, evaluate, read_cases
+
+SEED = Path(__file__).parent / "data" / "seed_qa.jsonl"
+
+
+def test_seed_set_meets_the_quality_targets(corpus_library):
+    cases, problems = read_cases(str(SEED))
+    assert problems == [] and len(cases) >= 30 and sum(c.unanswerable for c in cases) >= 5
+    r = evaluate(build_engine(corpus_library), cases)
+    assert r["answer_accuracy"] >= 0.95 and r["citation_accuracy"] >= 0.95, r
+    assert r["abstention_recall"] == 1.0 and r["abstention_precision"] >= 0.9, r
+    assert r["hit_at_1"] == 1.0 and r["n"] == len(cases)
+
+
+def test_eval_command_prints_exactly_the_keys_and_names_malformed_lines(corpus_library, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join([
+        json.dumps({"question": "How many H100 GPUs did Meta use to train Movie Gen?", "expect": ["6144"],
+                    "file": "2024-10-19-36kr-video-generation-every-large-model.md", "unanswerable": False}),
+        "{not json",
+        json.dumps({"question": "What is the capital of Australia?", "expect": [], "unanswerable": True}),
+        json.dumps({"expect": ["x"]}),
+        json.dumps({"question": "Who won?", "expect": "not a list"}),
+    ]))
+    r = run_cli("eval", qa, "--json", home=corpus_library.settings.home)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert list(result) == KEYS and result["n"] == 2
+    assert result["answer_accuracy"] == 1.0 and result["citation_accuracy"] == 1.0 and result["hit_at_1"] == 1.0
+    assert result["abstention_recall"] == 1.0 and result["abstention_precision"] == 1.0
+    for n in (2, 4, 5):
+        assert f"qa.jsonl:{n}: skipped" in r.stderr
+    assert run_cli("eval", tmp_path / "missing.jsonl", home=corpus_library.settings.home).returncode == 1
