@@ -3,6 +3,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -175,6 +176,46 @@ def cmd_ask(args, settings: Settings) -> int:
             print(f"newsdesk: {e}", file=sys.stderr)
 
 
+def cmd_eval(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from rag.answer import build_engine
+    from rag.errors import InputError
+    from rag.evaluate import KEYS, evaluate, read_cases
+    from rag.retrieve import Library
+
+    cases, problems = read_cases(args.qa)
+    for problem in problems:
+        print(f"newsdesk: {problem}", file=sys.stderr)
+    if not cases:
+        raise InputError(f"{args.qa}: no usable questions; each line needs {{\"question\", \"expect\", \"file\", \"unanswerable\"}}")
+    engine = build_engine(Library(settings), mode=args.llm or settings.llm, top_k=args.k)
+    with tqdm(total=len(cases), desc="questions", unit="q", file=sys.stderr, disable=args.json or None) as bar:
+        result = evaluate(engine, cases, progress=bar.update)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key in KEYS:
+            value = result[key]
+            print(f"{key:<22}{'n/a' if value is None else value}")
+    return 0
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    from benchmarks.bench import RESULTS, run
+
+    print("benchmarking: stock LlamaIndex, newsdesk ingest, the bare encoder, re-ingest, queries, cold start "
+          "(the full default corpus takes most of an hour on 2 cores)", file=sys.stderr)
+    result = run(Path(args.corpus) if args.corpus else None, args.limit)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:<22}{value}")
+        print(f"saved under {RESULTS}", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     import socket
 
@@ -218,6 +259,19 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
     s.set_defaults(run=cmd_ask)
+
+    s = sub.add_parser("eval", help="measure retrieval and answers on a question set (JSONL)")
+    s.add_argument("qa", metavar="QA.jsonl", help='lines of {"question", "expect": [...], "file", "unanswerable"}')
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--k", type=top_k, default=None, metavar="N", help="passages to answer from (default 5)")
+    s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer mode (env NEWSDESK_LLM)")
+    s.set_defaults(run=cmd_eval)
+
+    s = sub.add_parser("bench", help="ingest and query speed against stock LlamaIndex and the bare encoder")
+    s.add_argument("--corpus", metavar="DIR", help="articles to measure on (default: 10,033 Wikipedia paragraphs)")
+    s.add_argument("--limit", type=int, metavar="N", help="only the first N Wikipedia paragraphs")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(run=cmd_bench)
 
     s = sub.add_parser("serve", help="the web chat")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
