@@ -59,15 +59,28 @@ def ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+def rank_of(engine: NewsdeskQueryEngine, question: str, file: str) -> int | None:
+    """Rank (1-10) of the first retrieved passage from the named file, or None when it is not in the top 10."""
+    _, passages = engine.model_copy(update={"top_k": 10}).retrieve_passages(question)
+    names = list(dict.fromkeys(Path(p.meta["source"]).name for p in passages))
+    return names.index(file) + 1 if file in names else None
+
+
+def retrieval_scores(ranks: list[int | None]) -> dict:
+    hits = [r for r in ranks if r is not None]
+    return {
+        "hit_at_1": ratio(sum(r == 1 for r in hits), len(ranks)),
+        "hit_at_5": ratio(sum(r <= 5 for r in hits), len(ranks)),
+        "mrr_at_10": round(sum(1 / r for r in hits) / len(ranks), 4) if ranks else None,
+    }
+
+
 def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None) -> dict:
     ranks, answered, cited, latencies = [], [], [], []
     abstained_right = abstained_wrong = unanswerable = 0
     for case in cases:
         if case.file:
-            # Rank of the first passage from the expected file among the top 10, by file name.
-            _, passages = engine.model_copy(update={"top_k": 10}).retrieve_passages(case.question)
-            names = list(dict.fromkeys(Path(p.meta["source"]).name for p in passages))
-            ranks.append(names.index(case.file) + 1 if case.file in names else None)
+            ranks.append(rank_of(engine, case.question, case.file))
         t0 = time.perf_counter()
         a = engine.ask(case.question)
         latencies.append((time.perf_counter() - t0) * 1000)
@@ -80,11 +93,8 @@ def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None) -> d
             cited.append(not a.abstained and all(any(holds(c.quote, e) for c in a.citations) for e in case.expect))
         if progress:
             progress()
-    hits = [r for r in ranks if r is not None]
     return {
-        "hit_at_1": ratio(sum(r == 1 for r in hits), len(ranks)),
-        "hit_at_5": ratio(sum(r <= 5 for r in hits), len(ranks)),
-        "mrr_at_10": round(sum(1 / r for r in hits) / len(ranks), 4) if ranks else None,
+        **retrieval_scores(ranks),
         "answer_accuracy": ratio(sum(answered), len(answered)),
         "citation_accuracy": ratio(sum(cited), len(cited)),
         "abstention_precision": ratio(abstained_right, abstained_right + abstained_wrong),

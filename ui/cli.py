@@ -206,13 +206,16 @@ def cmd_bench(args, settings: Settings) -> int:
 
     print("benchmarking: stock LlamaIndex, newsdesk ingest, the bare encoder, re-ingest, queries, cold start "
           "(the full default corpus takes most of an hour on 2 cores)", file=sys.stderr)
-    result = run(Path(args.corpus) if args.corpus else None, args.limit)
+    result, retrieval = run(Path(args.corpus) if args.corpus else None, args.limit)
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
             print(f"{key:<22}{value}")
-        print(f"saved under {RESULTS}", file=sys.stderr)
+        for name, scores in (retrieval or {}).items():
+            if isinstance(scores, dict):
+                print(f"descriptions {name:<9}" + "  ".join(f"{k} {v}" for k, v in scores.items()))
+    print(f"saved under {RESULTS}", file=sys.stderr)
     return 0
 
 
