@@ -1,7 +1,8 @@
 """Incremental, idempotent ingestion: each article is wholly old or wholly new at every instant."""
 import fcntl
-from collections import defaultdict
+import json
 import os
+from collections import defaultdict
 import sys
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -15,12 +16,12 @@ from rag.errors import BusyError, InputError
 from rag.manifest import Manifest, now
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Article
+from rag.types import Article, chunk_id
 
 from .chunk import chunk
 from .readers import discover, read_file
 
-GROUP_CHUNKS = 512  # chunks embedded and written per round trip; large enough to keep the encoder's batches full
+GROUP_BATCHES = 8  # encoder batches per write group: enough to keep batches full, few enough that progress moves
 
 
 @dataclass
@@ -114,6 +115,12 @@ def under(path: str, roots: list[Path]) -> bool:
 
 def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: bool = False, progress: bool = True,
            warn=lambda msg: print(f"warning: {msg}", file=sys.stderr), embedder: Embedder | None = None) -> Summary:
+    # The lock comes first, so a second ingest refuses at once instead of after reading every file.
+    with (nullcontext() if dry_run else ingest_lock(settings.home)):
+        return _ingest(paths, settings, prune, dry_run, progress, warn, embedder)
+
+
+def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summary:
     summary = Summary()
     found = discover(paths)
     summary.skipped = len(found.skipped)
@@ -135,43 +142,42 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
             warn(note)
         articles.extend(result.articles)
 
-    with (nullcontext() if dry_run else ingest_lock(settings.home)):
-        manifest = Manifest(settings.manifest_path)
-        store = Store(settings)
-        todo, seen = plan(articles, manifest, summary)
-        gone = []
-        if prune:
-            roots = [Path(os.path.realpath(p)) for p in paths]
-            gone = [r["article_id"] for r in manifest.articles()
-                    if r["article_id"] not in seen and r["source"] not in failed_files and under(r["source"], roots)]
-            summary.removed = len(gone)
-        if dry_run:
-            return summary
-        sweep(manifest, store)
-        if todo:
-            store.collection  # fail on an unreachable store before spending time on the model
-            embedder = embedder or Embedder(settings)
-            embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
-            writer = Writer(settings, manifest, store, embedder)
-            with tqdm(total=len(todo), desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
-                group, size = [], 0
-                for a in todo:
-                    group.append(a)
-                    size += len(a.text) // 600 + 1  # about one chunk per 600 characters
-                    if size >= GROUP_CHUNKS:
-                        writer.write(group)
-                        bar.update(len(group))
-                        group, size = [], 0
-                if group:
+    manifest = Manifest(settings.manifest_path)
+    store = Store(settings)
+    todo, seen = plan(articles, manifest, summary)
+    gone = []
+    if prune:
+        roots = [Path(os.path.realpath(p)) for p in paths]
+        gone = [r["article_id"] for r in manifest.articles()
+                if r["article_id"] not in seen and r["source"] not in failed_files and under(r["source"], roots)]
+        summary.removed = len(gone)
+    if dry_run:
+        return summary
+    sweep(manifest, store)
+    if todo:
+        store.collection  # fail on an unreachable store before spending time on the model
+        embedder = embedder or Embedder(settings)
+        embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
+        writer = Writer(settings, manifest, store, embedder)
+        with tqdm(total=len(todo), desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
+            group, size = [], 0
+            for a in todo:
+                group.append(a)
+                size += len(a.text) // 600 + 1  # about one chunk per 600 characters
+                if size >= GROUP_BATCHES * settings.batch_size:
                     writer.write(group)
                     bar.update(len(group))
-        for article_id in gone:
-            manifest.retire(article_id)
-        if gone:
-            sweep(manifest, store)
-        Bm25Index(settings.home).sync(manifest)
-        manifest.set_meta("last_ingest", now())
-        manifest.close()
+                    group, size = [], 0
+            if group:
+                writer.write(group)
+                bar.update(len(group))
+    for article_id in gone:
+        manifest.retire(article_id)
+    if gone:
+        sweep(manifest, store)
+    Bm25Index(settings.home).sync(manifest)
+    manifest.set_meta("last_ingest", now())
+    manifest.close()
     return summary
 
 
@@ -204,3 +210,43 @@ def status(settings: Settings) -> dict:
         "last_ingest": manifest.get_meta("last_ingest"),
         "home": str(settings.home.resolve()),
     }
+
+
+def stored_ids(store: Store, page: int = 5000) -> set[str]:
+    ids: set[str] = set()
+    while True:
+        got = store.get(include=[], limit=page, offset=len(ids))["ids"]
+        ids.update(got)
+        if len(got) < page:
+            return ids
+
+
+def check(settings: Settings, repair: bool = False, embedder: Embedder | None = None) -> dict:
+    """Compare the manifest (the truth) with the vector store and the BM25 index; with repair, make them agree:
+    missing chunks are re-embedded from the stored article text, chunks no live version owns are deleted,
+    and the BM25 index is rebuilt."""
+    with ingest_lock(settings.home):
+        manifest, store = Manifest(settings.manifest_path), Store(settings)
+        live = {chunk_id(r["article_id"], r["content_hash"], i): r["article_id"]
+                for r in manifest.live_chunks() for i in range(len(json.loads(r["spans"])))}
+        stale = manifest.stale()
+        stored = stored_ids(store)
+        missing = live.keys() - stored
+        orphans = stored - live.keys() - {cid for _, ids in stale for cid in ids}
+        saved = Bm25Index(settings.home).saved()
+        bm25_ok = saved["generation"] == manifest.generation and set(saved.get("ids", [])) == live.keys()
+        report = {"articles": len(set(live.values())), "chunks": len(live), "missing_chunks": len(missing),
+                  "orphan_chunks": len(orphans), "unfinished_versions": len(stale), "bm25_in_step": bm25_ok, "repaired": False}
+        if repair and (missing or orphans or stale or not bm25_ok):
+            sweep(manifest, store)
+            if orphans:
+                store.delete(sorted(orphans))
+            rows = [manifest.get(aid) for aid in sorted({live[c] for c in missing})]
+            articles = [Article(text=r["text"], identity=r["identity"], source=r["source"], title=r["title"], outlet=r["outlet"],
+                                author=r["author"], date=r["date"], url=r["url"], language=r["language"], extra=json.loads(r["extra"] or "{}"))
+                        for r in rows]
+            if articles:
+                Writer(settings, manifest, store, embedder or Embedder(settings)).write(articles)
+            Bm25Index(settings.home).rebuild(manifest)
+            report["repaired"] = True
+        return report

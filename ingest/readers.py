@@ -182,6 +182,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         raise InputError(f"malformed front matter{where}: {getattr(e, 'problem', None) or e}; fix the YAML between the '---' lines") from None
+    except RecursionError:
+        raise InputError("malformed front matter: nested too deeply; use flat 'key: value' lines") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

@@ -15,6 +15,7 @@ from .citations import cite
 from .text import sentences
 from .types import Answer, Passage
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # invisible or bidi-flipping
 MAX_QUESTION_CHARS = 2000  # a question is a sentence or two; beyond this it is a paste, not a question
 
 # Calibrated with `python -m benchmarks.calibrate` on tests/data/seed_qa.jsonl (2026-11-25): the best sentence
@@ -61,7 +62,7 @@ def weighted_overlap(question: str, texts: list[str]) -> np.ndarray:
 
 
 def check_question(question: str) -> str:
-    question = " ".join(question.split())
+    question = " ".join(CONTROL.sub(" ", question).split())
     if not question:
         raise InputError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:

@@ -52,7 +52,8 @@ class Bm25Index:
         shutil.rmtree(old, ignore_errors=True)
         self.generation, self.ids, self.retriever = generation, ids, retriever
 
-    def _saved(self) -> dict:
+    def saved(self) -> dict:
+        """What the index on disk holds: its manifest generation and chunk ids."""
         try:
             return json.loads((self.dir / "ids.json").read_text())
         except (OSError, ValueError):
@@ -60,7 +61,7 @@ class Bm25Index:
 
     def sync(self, manifest: Manifest):
         """Rebuild the index on disk if it is behind the manifest; nothing is loaded when it is not."""
-        if self._saved()["generation"] != manifest.generation:
+        if self.saved()["generation"] != manifest.generation:
             self.rebuild(manifest)
 
     def load(self, manifest: Manifest):
@@ -70,7 +71,7 @@ class Bm25Index:
         generation = manifest.generation
         if generation == self.generation:
             return
-        saved = self._saved()
+        saved = self.saved()
         if saved["generation"] != generation:
             self.rebuild(manifest)
             return

@@ -1,10 +1,20 @@
 """The Chroma collection that holds chunk vectors: embedded on disk, or a Chroma server when NEWSDESK_CHROMA_URL is set."""
+import time
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
 from .errors import StoreError
 from .settings import Settings
+
+
+RETRY_WAITS = (0.5, 1, 2, 4)  # seconds; about 8 s in all, enough for `chroma run` to come back up
+
+
+def transient(e: Exception) -> bool:
+    import httpx
+
+    return isinstance(e, (httpx.TransportError, ConnectionError)) or "could not connect" in str(e).lower()
 
 
 def folder_size(path: Path) -> int:
@@ -55,11 +65,18 @@ class Store:
         return f"cannot open the Chroma store at {self.location}: {first}"
 
     def _call(self, fn, *args, **kwargs):
-        collection = self.collection
-        try:
-            return fn(collection, *args, **kwargs)
-        except Exception as e:
-            raise StoreError(self._unreachable(e)) from e
+        """fn on the collection; a server that is briefly away (restarting, a dropped connection) is retried with
+        backoff before the error reaches the user."""
+        for wait in [*RETRY_WAITS, None]:
+            try:
+                return fn(self.collection, *args, **kwargs)
+            except StoreError as e:  # from opening the collection
+                if wait is None or not (self.settings.chroma_url and e.__cause__ is not None and transient(e.__cause__)):
+                    raise
+            except Exception as e:
+                if wait is None or not (self.settings.chroma_url and transient(e)):
+                    raise StoreError(self._unreachable(e)) from e
+            time.sleep(wait)
 
     def _slices(self, n: int):
         step = self.collection and self.max_batch  # the server decides how many records one call may carry

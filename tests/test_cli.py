@@ -53,10 +53,6 @@ def test_ask_json_on_a_fresh_store_of_the_corpus(tmp_path):
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert "6144" in answer["answer"] and any("6144" in c["quote"] for c in answer["citations"])
-    assert json.loads(run_cli("ask", "--json", "Who won the 2022 FIFA World Cup final?", home=home).stdout)["abstained"] is True
-
-    text = run_cli("ask", "How many H100 GPUs did Meta use to train Movie Gen?", home=home).stdout
-    assert "[1]" in text and "Sources:" in text and "36Kr, 2024-10-19" in text
 
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "Where did Pika first operate when it debuted?"}\nWhat is the capital of Australia?\n\n' + "x" * 10_000 + "\n")
@@ -66,6 +62,7 @@ def test_ask_json_on_a_fresh_store_of_the_corpus(tmp_path):
 
     chat = run_cli("ask", home=home, input="How big was the Kuaishou Keling team?\nand when did it launch?\n")
     assert chat.returncode == 0 and chat.stdout.count("Sources:") == 2 and "20 people" in chat.stdout
+    assert "[1]" in chat.stdout and "36Kr, 2024-10-19" in chat.stdout
 
     bad_date = run_cli("ask", "--since", "soon", "anything", home=home)
     assert bad_date.returncode == 1 and "not a date" in bad_date.stderr

@@ -176,6 +176,22 @@ def cmd_ask(args, settings: Settings) -> int:
             print(f"newsdesk: {e}", file=sys.stderr)
 
 
+def cmd_check(args, settings: Settings) -> int:
+    from ingest.pipeline import check
+
+    report = check(settings, repair=args.repair)
+    consistent = report["repaired"] or not (report["missing_chunks"] or report["orphan_chunks"]
+                                            or report["unfinished_versions"] or not report["bm25_in_step"])
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['articles']} articles, {report['chunks']} chunks; missing from the store {report['missing_chunks']}, "
+              f"orphaned in the store {report['orphan_chunks']}, unfinished versions {report['unfinished_versions']}, "
+              f"BM25 index {'in step' if report['bm25_in_step'] else 'behind'}")
+        print("repaired" if report["repaired"] else "consistent" if consistent else "inconsistent: run `newsdesk check --repair`")
+    return 0 if consistent else 1
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from tqdm import tqdm
 
@@ -262,6 +278,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
     s.set_defaults(run=cmd_ask)
+
+    s = sub.add_parser("check", help="compare the manifest with the vector store and BM25 index")
+    s.add_argument("--repair", action="store_true", help="make the store and index agree with the manifest")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(run=cmd_check)
 
     s = sub.add_parser("eval", help="measure retrieval and answers on a question set (JSONL)")
     s.add_argument("qa", metavar="QA.jsonl", help='lines of {"question", "expect": [...], "file", "unanswerable"}')
