@@ -52,7 +52,10 @@ def main():
 
             def user(i: int) -> list[tuple[float, str | None]]:
                 out = []
-                client = Client(url, verbose=False)
+                try:
+                    client = Client(url, verbose=False)
+                except Exception as e:  # a user who cannot even connect fails every question
+                    return [(0.0, f"connect: {type(e).__name__}: {e}")] * per_client
                 for j in range(per_client):
                     q = questions[(i * per_client + j) % len(questions)]
                     t = time.perf_counter()

@@ -22,6 +22,9 @@ from rag.settings import Settings
 from rag.types import Answer, Citation
 
 log = logging.getLogger("newsdesk.web")
+# Answers are CPU-bound: beyond a few at once they only slow each other, and under 50 simultaneous users the
+# running ones held every server thread until page loads timed out (benchmarks/load.py). The rest wait in the queue.
+ANSWERS_AT_ONCE = 4
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
 CSS = """
 .source { border-left: 3px solid #ccc; padding: 2px 10px; margin: 10px 0; }
@@ -222,12 +225,12 @@ def build(settings: Settings) -> tuple[gr.Blocks, Web]:
                     until = gr.Textbox(label="Published until (YYYY-MM-DD)")
                     outlet = gr.Textbox(label="Outlet")
         box.submit(web.respond, [box, chatbot, state, mode, top_k, since, until, outlet], [chatbot, state, sources, box],
-                   concurrency_limit=None, api_visibility="private")
+                   concurrency_limit=ANSWERS_AT_ONCE, concurrency_id="answer", api_visibility="private")
         chatbot.like(web.vote, [state], None, api_visibility="private")
         new.click(lambda: ([], {"turns": [], "answers": {}}, render_sources(None)), None, [chatbot, state, sources], api_visibility="private")
         demo.load(lambda m: status_line(web.library, m), [mode], status, api_visibility="private")
         mode.change(lambda m: status_line(web.library, m), [mode], status, api_visibility="private")
-        gr.api(web.ask, api_name="ask", concurrency_limit=None)
+        gr.api(web.ask, api_name="ask", concurrency_limit=ANSWERS_AT_ONCE, concurrency_id="answer")
     return demo, web
 
 
