@@ -97,6 +97,13 @@ class Library:
         self.generation = generation
 
 
+def live(articles: dict[str, dict], cid: str) -> dict | None:
+    """The article whose live version chunk cid belongs to, or None (an old version, or an article removed)."""
+    article_id, version, _ = cid.split("-")
+    article = articles.get(article_id)
+    return article if article and article["content_hash"][:16] == version else None
+
+
 class HybridRetriever(BaseRetriever):
     """Dense neighbours from Chroma and BM25 hits, fused by weighted reciprocal rank; live versions only."""
 
@@ -115,18 +122,17 @@ class HybridRetriever(BaseRetriever):
         fused: dict[str, float] = {}
         cosines: dict[str, float] = {}
         rank = 0
-        for cid, cosine, meta in dense:
-            article = articles.get(meta["article_id"])
+        for cid, cosine in dense:
             # A chunk of a version that is not live (an ingest is replacing it right now) is never shown.
-            if article is None or article["content_hash"] != meta["content_hash"]:
+            if not live(articles, cid):
                 continue
             fused[cid] = lib.settings.dense_weight / (RRF_K + rank)
             cosines[cid] = cosine
             rank += 1
         rank = 0
         for cid, _ in bm25:
-            article = articles.get(cid.split("-")[0])
-            if article is None or not cid.split("-")[1] == article["content_hash"][:16] or not self.filters.allows(article):
+            article = live(articles, cid)
+            if not article or not self.filters.allows(article):
                 continue
             fused[cid] = fused.get(cid, 0.0) + lib.settings.bm25_weight / (RRF_K + rank)
             rank += 1

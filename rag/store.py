@@ -102,9 +102,10 @@ class Store:
             return None
         return folder_size(self.settings.chroma_path) if self.settings.chroma_path.exists() else 0
 
-    def query(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, float, dict]]:
-        """The n nearest chunks as (id, cosine, metadata)."""
+    def query(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, float]]:
+        """The n nearest chunks as (id, cosine). Metadata stays in the store: fetching it tripled a query's time
+        at 10k articles, and the id already names the article and version."""
         if n <= 0:
             return []
-        res = self._call(lambda c: c.query(query_embeddings=[vector], n_results=n, where=where or None, include=["metadatas", "distances"]))
-        return [(i, 1.0 - d, m) for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])]
+        res = self._call(lambda c: c.query(query_embeddings=[vector], n_results=n, where=where or None, include=["distances"]))
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
