@@ -1,85 +1,96 @@
-"""SIGKILL in the middle of an ingest, then a rerun: the store ends equal to a clean ingest."""
+"""SIGKILL at seeded write steps of an ingest, then a rerun: the store ends equal to a clean ingest."""
 import os
 import random
-import signal
-import sqlite3
 import subprocess
-import time
+import sys
+from pathlib import Path
 
+import pytest
 from helpers import assert_consistent, stored
 
-from conftest import BIN
-from ingest.pipeline import ingest
+from crash_points import steps
+from ingest.pipeline import check, ingest
+from rag.manifest import Manifest
 from rag.settings import Settings
+from rag.types import chunk_id
 
 TOPICS = ["harbour", "railway", "budget", "election", "drought", "festival", "vaccine", "satellite", "orchestra", "museum"]
+SEED = 20261125
+KILLS = {"first ingest": 2, "update and prune": 3}  # each kill starts a process (~13 s of imports here)
+N = 24
 
 
-def write_corpus(folder, version: int, n: int = 40):
+def write_corpus(folder: Path, version: int, n: int = N):
     rng = random.Random(n)
     folder.mkdir(exist_ok=True)
+    for p in folder.glob("*.md"):
+        p.unlink()
     for i in range(n):
         topic = TOPICS[i % len(TOPICS)]
         sentences = [f"Report {i} (version {version}) on the {topic}: officials counted {rng.randint(10, 9999)} cases in district {j}."
-                     for j in range(24)]
+                     for j in range(12)]
         (folder / f"{i:03d}.md").write_text(f"---\ntitle: The {topic} story {i}\noutlet: Test Wire\n---\n" + " ".join(sentences))
 
 
-def live_state(home):
-    db = sqlite3.connect(home / "manifest.sqlite", timeout=5)
-    try:
-        return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0], db.execute("SELECT COUNT(*) FROM stale").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0, 0
-    finally:
-        db.close()
+def fresh_chroma():
+    # A child process wrote to stores this process may have open; an embedded client never sees that on its own.
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 
-def kill_when(folder, home, ready) -> bool:
-    """Start an ingest and SIGKILL it once ready(articles, stale) holds; False if it finished first."""
-    env = {**os.environ, "NEWSDESK_HOME": str(home)}
-    proc = subprocess.Popen([str(BIN / "newsdesk"), "ingest", str(folder), "--no-progress"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while proc.poll() is None:
-        if (home / "manifest.sqlite").exists() and ready(*live_state(home)):
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            return True
-        time.sleep(0.01)
-    return False
+def assert_same_store(settings: Settings, clean: Settings):
+    assert_consistent(settings)  # once each, only live versions, nothing pending
+    versions = lambda s: sorted((r["article_id"], r["content_hash"], r["n_chunks"]) for r in Manifest(s.manifest_path).articles())
+    assert versions(settings) == versions(clean)
+    ours, theirs = stored(settings), stored(clean)
+    assert sorted(ours["ids"]) == sorted(theirs["ids"]) and sorted(ours["documents"]) == sorted(theirs["documents"])
+    report = check(settings)
+    assert (report["missing_chunks"], report["orphan_chunks"], report["unfinished_versions"], report["bm25_in_step"]) == (0, 0, 0, True)
 
 
-def test_kill_at_several_points_then_rerun_equals_clean_ingest(tmp_path, embedder):
-    folder, home = tmp_path / "corpus", tmp_path / "home"
-    write_corpus(folder, version=1)
-    clean = Settings(home=tmp_path / "clean")
-    ingest([str(folder)], clean, embedder=embedder, progress=False)
-
-    settings = Settings(home=home)
-    # 1. While the first group's chunks are being written: pending versions recorded, nothing live yet.
-    assert kill_when(folder, home, lambda live, stale: stale > 0 and live == 0)
-    summary = ingest([str(folder)], settings, embedder=embedder, progress=False)
-    assert summary.added == 40 and not summary.failed
-    assert_consistent(settings)
-    assert len(stored(settings)["ids"]) == len(stored(clean)["ids"])
-
-    # 2. During an update of every article: old versions live, new ones half written.
-    write_corpus(folder, version=2)
-    ingest([str(folder)], clean, embedder=embedder, progress=False)
-    assert kill_when(folder, home, lambda live, stale: stale > 0)
-    assert_live_versions_whole(settings)
-    summary = ingest([str(folder)], settings, embedder=embedder, progress=False)
-    assert summary.updated == 40 and summary.unchanged == 0
-    assert_consistent(settings)
-    assert sorted(stored(settings)["ids"]) == sorted(stored(clean)["ids"])
-    assert sorted(stored(settings)["documents"]) == sorted(stored(clean)["documents"])
+def kill_at(step: int, before: bool, args: list, home: Path):
+    env = {"NEWSDESK_HOME": str(home), "NEWSDESK_BATCH_SIZE": "2"}
+    result = subprocess.run([sys.executable, str(Path(__file__).parent / "crash_points.py"), str(step), "before" if before else "after",
+                             *map(str, args)], env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == -9, f"the ingest was not killed at step {step}: {result.stderr[-500:]}"
 
 
-def assert_live_versions_whole(settings):
+@pytest.mark.parametrize("scenario", ["first ingest", "update and prune"])
+def test_kill_at_seeded_steps_then_rerun_equals_clean_ingest(scenario, tmp_path, embedder):
+    folder = tmp_path / "corpus"
+    settings = lambda name: Settings(home=tmp_path / name, batch_size=2)
+
+    def start(name: str) -> Settings:
+        """The state an ingest begins from: empty, or the first version live."""
+        s = settings(name)
+        write_corpus(folder, version=1)
+        if scenario == "update and prune":
+            ingest([str(folder)], s, embedder=embedder, progress=False)
+            write_corpus(folder, version=2, n=N - 4)  # every article changed, four gone
+        return s
+
+    args = ["ingest", folder, "--no-progress"] + (["--prune"] if scenario == "update and prune" else [])
+    clean = start("clean")
+    with steps() as taken:
+        ingest([str(folder)], clean, embedder=embedder, progress=False, prune=scenario == "update and prune")
+    total = taken[0]
+    assert total >= 8  # enough steps for the kills to land in different places
+
+    rng = random.Random(f"{SEED}-{scenario}")
+    for i, step in enumerate(sorted(rng.sample(range(1, total + 1), KILLS[scenario]))):
+        s = start(f"home{i}")
+        fresh_chroma()
+        kill_at(step, rng.random() < 0.5, args, s.home)
+        fresh_chroma()
+        assert_live_versions_whole(s)
+        summary = ingest([str(folder)], s, embedder=embedder, progress=False, prune=scenario == "update and prune")
+        assert not summary.failed
+        assert_same_store(s, clean)
+
+
+def assert_live_versions_whole(settings: Settings):
     """After a kill, every article the manifest calls live has all of its chunks in the store."""
-    from rag.manifest import Manifest
-    from rag.types import chunk_id
-
     ids = set(stored(settings)["ids"])
     for row in Manifest(settings.manifest_path).articles():
         assert {chunk_id(row["article_id"], row["content_hash"], i) for i in range(row["n_chunks"])} <= ids
