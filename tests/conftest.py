@@ -121,12 +121,28 @@ def run_cli(*args, home: Path, env: dict | None = None, **kwargs) -> subprocess.
     return subprocess.run([str(BIN / "newsdesk"), *map(str, args)], capture_output=True, text=True, env=full_env, timeout=600, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def corpus_library(tmp_path_factory, embedder):
-    """A store of corpus/, ingested once for the session, opened for answering."""
+def library_of_corpus(settings: Settings, embedder):
     from ingest.pipeline import ingest
     from rag.retrieve import Library
 
-    settings = Settings(home=tmp_path_factory.mktemp("corpus-home"))
     ingest([str(CORPUS)], settings, embedder=embedder, progress=False)
     return Library(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def corpus_library(tmp_path_factory, embedder):
+    """A store of corpus/, ingested once for the session, opened for answering."""
+    return library_of_corpus(Settings(home=tmp_path_factory.mktemp("corpus-home")), embedder)
+
+
+@pytest.fixture(scope="session")
+def server_corpus_library(tmp_path_factory, embedder, chroma_server):
+    """The same, with its vectors on the `chroma run` server."""
+    settings = Settings(home=tmp_path_factory.mktemp("server-corpus-home"), chroma_url=chroma_server, collection="corpus")
+    return library_of_corpus(settings, embedder)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def either_corpus_library(request):
+    """corpus_library, once with the embedded store and once with the Chroma server."""
+    return request.getfixturevalue("corpus_library" if request.param == "embedded" else "server_corpus_library")

@@ -13,9 +13,9 @@ from rag.retrieve import Filters
 QA = [json.loads(line) for line in (Path(__file__).parent / "data" / "seed_qa.jsonl").open()]
 
 
-@pytest.fixture(scope="module")
-def engine(corpus_library):
-    return build_engine(corpus_library)
+@pytest.fixture
+def engine(either_corpus_library):
+    return build_engine(either_corpus_library)
 
 
 def test_question_set_is_big_enough():
@@ -52,11 +52,12 @@ def test_done_when_question(engine):
     assert a["mode"] == "extractive" and a["abstained"] is False and a["timings_ms"]["total"] > 0
 
 
-def test_filters_narrow_the_sources(corpus_library):
+def test_filters_narrow_the_sources(either_corpus_library):
     question = "How many H100 GPUs did Meta use to train Movie Gen?"
-    assert not build_engine(corpus_library, filters=Filters(outlet="36Kr", since="2024-10-01", until="2024-10-31")).ask(question).abstained
+    library = either_corpus_library
+    assert not build_engine(library, filters=Filters(outlet="36Kr", since="2024-10-01", until="2024-10-31")).ask(question).abstained
     for f in (Filters(outlet="Other Times"), Filters(since="2025-01-01"), Filters(until="2024-01-01"), Filters(article_id="nope")):
-        assert build_engine(corpus_library, filters=f).ask(question).abstained
+        assert build_engine(library, filters=f).ask(question).abstained
     with pytest.raises(InputError, match="--since 'last week' is not a date"):
         Filters(since="last week")
 

@@ -2,12 +2,9 @@
 import json
 from pathlib import Path
 
-from conftest import CORPUS, run_cli
-from ingest.pipeline import ingest
+from conftest import run_cli
 from rag.answer import build_engine
 from rag.evaluate import KEYS, evaluate, read_cases
-from rag.retrieve import Library
-from rag.settings import Settings
 
 SEED = Path(__file__).parent / "data" / "seed_qa.jsonl"
 
@@ -21,14 +18,8 @@ def meets_targets(library):
     assert r["hit_at_1"] == 1.0 and r["n"] == len(cases)
 
 
-def test_seed_set_meets_the_quality_targets(corpus_library):
-    meets_targets(corpus_library)
-
-
-def test_seed_set_meets_them_on_a_chroma_server_too(chroma_server, embedder, tmp_path):
-    settings = Settings(home=tmp_path / "home", chroma_url=chroma_server, collection="eval-seed")
-    ingest([str(CORPUS)], settings, embedder=embedder, progress=False)
-    meets_targets(Library(settings, embedder=embedder))
+def test_seed_set_meets_the_quality_targets(either_corpus_library):
+    meets_targets(either_corpus_library)
 
 
 def test_eval_command_prints_exactly_the_keys_and_names_malformed_lines(corpus_library, tmp_path):
