@@ -29,6 +29,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     from gradio_client import Client
 
@@ -67,10 +73,12 @@ def main():
                     out.append(((time.perf_counter() - t) * 1000, error))
                 return out
 
-            t0 = time.perf_counter()
+            t0, server_cpu0, client_cpu0 = time.perf_counter(), cpu_seconds(server.pid), time.process_time()
             with ThreadPoolExecutor(clients) as pool:
                 results = [r for rs in pool.map(user, range(clients)) for r in rs]
             wall = time.perf_counter() - t0
+            # Clients and server share the same cores here; their CPU seconds show which side the time went to.
+            server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu0, time.process_time() - client_cpu0
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -79,7 +87,9 @@ def main():
     report = {"clients": clients, "requests": len(results), "errors": len(errors),
               "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1),
               "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
-              "requests_per_s": round(len(results) / wall, 2), "first_errors": errors[:5]}
+              "requests_per_s": round(len(results) / wall, 2), "wall_s": round(wall, 1),
+              "server_cpu_s": round(server_cpu, 1), "client_cpu_s": round(client_cpu, 1), "cores": os.cpu_count(),
+              "first_errors": errors[:5]}
     results_dir = ROOT / "benchmarks" / "results"
     results_dir.mkdir(exist_ok=True)
     text = json.dumps(report, indent=1)
