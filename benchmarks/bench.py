@@ -62,11 +62,9 @@ def description_retrieval(home: Path, queries: list[tuple[str, str]], sample: in
     picked = random.Random(0).sample(queries, min(sample, len(queries)))
     library = Library(Settings(home=home))
     out = {}
-    for name, weights in [("dense", (1.0, 0.0)), ("bm25", (0.0, 1.0)), ("hybrid", (None, None))]:
-        settings = Settings(home=home)
-        if weights[0] is not None:
-            settings = settings.model_copy(update={"dense_weight": weights[0], "bm25_weight": weights[1]})
-        library.settings = settings
+    for name, weights in [("dense", {"dense_weight": 1.0, "bm25_weight": 0.0}),
+                          ("bm25", {"dense_weight": 0.0, "bm25_weight": 1.0}), ("hybrid", {})]:
+        library.settings = Settings(home=home, **weights)
         engine = build_engine(library)
         out[name] = retrieval_scores([rank_of(engine, q, f) for q, f in picked])
     out["queries"] = len(picked)

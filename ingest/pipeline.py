@@ -2,8 +2,8 @@
 import fcntl
 import json
 import os
-from collections import defaultdict
 import sys
+from collections import defaultdict
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

@@ -14,8 +14,8 @@ from .embed import Embedder
 from .errors import InputError
 from .manifest import Manifest
 from .settings import Settings
-from .store import Store
-from .types import Passage, day_number
+from .store import Store, forget_embedded_clients
+from .types import Passage, day_number, split_chunk_id
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: ranks below ~60 barely matter
 ARTICLE_FIELDS = ("title", "outlet", "author", "date", "url", "source", "language")
@@ -85,11 +85,7 @@ class Library:
         if generation == self.generation:
             return
         if self.generation >= 0 and not self.settings.chroma_url:
-            # An embedded Chroma client keeps its vector index in memory and never sees vectors another process
-            # added; a client on a fresh system reads them from disk.
-            from chromadb.api.client import SharedSystemClient
-
-            SharedSystemClient.clear_system_cache()
+            forget_embedded_clients()  # another process's ingest changed the store
             self.store = Store(self.settings)
         rows = self.manifest.db.execute(f"SELECT article_id, content_hash, text, spans, {', '.join(ARTICLE_FIELDS)} FROM articles").fetchall()
         self.articles = {r["article_id"]: {**dict(r), "spans": json.loads(r["spans"])} for r in rows}
@@ -99,7 +95,7 @@ class Library:
 
 def live(articles: dict[str, dict], cid: str) -> dict | None:
     """The article whose live version chunk cid belongs to, or None (an old version, or an article removed)."""
-    article_id, version, _ = cid.split("-")
+    article_id, version, _ = split_chunk_id(cid)
     article = articles.get(article_id)
     return article if article and article["content_hash"][:16] == version else None
 
@@ -140,10 +136,10 @@ class HybridRetriever(BaseRetriever):
                 break
         nodes = []
         for cid in sorted(fused, key=fused.get, reverse=True)[:n]:
-            article_id, _, index = cid.split("-")
+            article_id, _, index = split_chunk_id(cid)
             article = articles[article_id]
-            start, end = article["spans"][int(index)]
-            meta = {"article_id": article_id, "chunk_index": int(index), "start": start, "end": end, "cosine": cosines.get(cid)}
+            start, end = article["spans"][index]
+            meta = {"article_id": article_id, "chunk_index": index, "start": start, "end": end, "cosine": cosines.get(cid)}
             nodes.append(NodeWithScore(node=TextNode(id_=cid, text=article["text"][start:end], metadata=meta), score=fused[cid]))
         return nodes
 

@@ -17,6 +17,14 @@ def transient(e: Exception) -> bool:
     return isinstance(e, (httpx.TransportError, ConnectionError)) or "could not connect" in str(e).lower()
 
 
+def forget_embedded_clients():
+    """An embedded Chroma client keeps its vector index in memory and never sees vectors another process added;
+    after this, the next Store opened on a path reads it from disk."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 

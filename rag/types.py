@@ -51,6 +51,12 @@ def chunk_id(article_id: str, content_hash: str, index: int) -> str:
     return f"{article_id}-{content_hash[:16]}-{index:05d}"
 
 
+def split_chunk_id(cid: str) -> tuple[str, str, int]:
+    """(article id, the first 16 characters of its content hash, chunk index): chunk_id read back."""
+    article_id, version, index = cid.split("-")
+    return article_id, version, int(index)
+
+
 @dataclass
 class Chunk:
     article: Article

@@ -12,6 +12,7 @@ from crash_points import steps
 from ingest.pipeline import check, ingest
 from rag.manifest import Manifest
 from rag.settings import Settings
+from rag.store import forget_embedded_clients
 from rag.types import chunk_id
 
 TOPICS = ["harbour", "railway", "budget", "election", "drought", "festival", "vaccine", "satellite", "orchestra", "museum"]
@@ -30,13 +31,6 @@ def write_corpus(folder: Path, version: int, n: int = N):
         sentences = [f"Report {i} (version {version}) on the {topic}: officials counted {rng.randint(10, 9999)} cases in district {j}."
                      for j in range(12)]
         (folder / f"{i:03d}.md").write_text(f"---\ntitle: The {topic} story {i}\noutlet: Test Wire\n---\n" + " ".join(sentences))
-
-
-def fresh_chroma():
-    # A child process wrote to stores this process may have open; an embedded client never sees that on its own.
-    from chromadb.api.client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()
 
 
 def assert_same_store(settings: Settings, clean: Settings):
@@ -58,33 +52,32 @@ def kill_at(step: int, before: bool, args: list, home: Path):
 
 @pytest.mark.parametrize("scenario", ["first ingest", "update and prune"])
 def test_kill_at_seeded_steps_then_rerun_equals_clean_ingest(scenario, tmp_path, embedder):
-    folder = tmp_path / "corpus"
-    settings = lambda name: Settings(home=tmp_path / name, batch_size=2)
+    folder, prune = tmp_path / "corpus", scenario == "update and prune"
 
     def start(name: str) -> Settings:
         """The state an ingest begins from: empty, or the first version live."""
-        s = settings(name)
+        s = Settings(home=tmp_path / name, batch_size=2)
         write_corpus(folder, version=1)
-        if scenario == "update and prune":
+        if prune:
             ingest([str(folder)], s, embedder=embedder, progress=False)
             write_corpus(folder, version=2, n=N - 4)  # every article changed, four gone
         return s
 
-    args = ["ingest", folder, "--no-progress"] + (["--prune"] if scenario == "update and prune" else [])
+    args = ["ingest", folder, "--no-progress"] + (["--prune"] if prune else [])
     clean = start("clean")
     with steps() as taken:
-        ingest([str(folder)], clean, embedder=embedder, progress=False, prune=scenario == "update and prune")
+        ingest([str(folder)], clean, embedder=embedder, progress=False, prune=prune)
     total = taken[0]
     assert total >= 8  # enough steps for the kills to land in different places
 
     rng = random.Random(f"{SEED}-{scenario}")
     for i, step in enumerate(sorted(rng.sample(range(1, total + 1), KILLS[scenario]))):
         s = start(f"home{i}")
-        fresh_chroma()
+        forget_embedded_clients()  # this process opened the store; the child is about to write to it
         kill_at(step, rng.random() < 0.5, args, s.home)
-        fresh_chroma()
+        forget_embedded_clients()
         assert_live_versions_whole(s)
-        summary = ingest([str(folder)], s, embedder=embedder, progress=False, prune=scenario == "update and prune")
+        summary = ingest([str(folder)], s, embedder=embedder, progress=False, prune=prune)
         assert not summary.failed
         assert_same_store(s, clean)
 
