@@ -124,12 +124,16 @@ class LLMAnswerer:
             raise NewsdeskError(f"the {self.name} LLM failed: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
         if NOT_IN_SOURCES.search(text):
             return abstain(question, passages, self.name, quoted.confidence)
-        text = self.on_topic(question, qvec, text, [c.quote for c in quoted.citations])
-        checked, citations = check(text, passages, self.library.articles, self.library.embedder)
+        checked, citations = self.verify(question, qvec, text, passages, quoted)
         if not checked:
             return quoted  # nothing the model wrote was supported: quote the sources instead
         return Answer(question=question, answer=checked, citations=citations, abstained=False, mode=self.name, confidence=quoted.confidence)
 
+    def verify(self, question: str, qvec: list[float], text: str, passages: list[Passage], quoted: Answer) -> tuple[str, list]:
+        """What the model wrote, less what is beside the question or unsupported: (checked text, its citations).
+        `quoted` is the extractive answer to the same question, the yardstick for staying on the question."""
+        text = self.on_topic(question, qvec, text, [c.quote for c in quoted.citations])
+        return check(text, passages, self.library.articles, self.library.embedder)
 
     def on_topic(self, question: str, qvec: list[float], text: str, quotes: list[str]) -> str:
         """Drop sentences that answer something else: a small model often copies source sentences that are true
