@@ -1,6 +1,7 @@
 """Answering: the query engine (retriever + postprocessors + answerer), extractive by default."""
 import re
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 from llama_index.core.base.response.schema import Response
@@ -9,9 +10,9 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import QueryBundle
 
 from .errors import InputError
-from .retrieve import Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, to_passages
+from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, to_passages
 from .bm25 import STEMMER
-from .citations import cite
+from .citations import NAME, cite
 from .text import sentences
 from .types import Answer, Passage
 
@@ -34,19 +35,107 @@ STOPWORDS = set("""a an the of in on at to for from by with and or but is are wa
 what which who whom whose when where why how many much this that these those it its they them their he she his her
 i you we our your not no as into about than then there here can could would should will may might also according
 """.split())
+BYLINE = re.compile(r"^\s*who (wrote|authored|reported|edited)\b|\b(author|byline)\b", re.I)
 # What kind of answer a question wants, and what a sentence that holds one looks like.
 ANSWER_TYPES = [
     (re.compile(r"^\s*(when|what (year|month|day|date|time))\b", re.I),
      re.compile(r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|ago)\b", re.I)),
     (re.compile(r"^\s*how (many|much|big|large|long|old|often|fast)\b|\bwhat (share|percentage|number|proportion)\b", re.I), re.compile(r"\d")),
     (re.compile(r"^\s*why\b", re.I), re.compile(r"\b(because|reason|due to|so that|in order to|since)\b", re.I)),
-    (re.compile(r"^\s*who (wrote|authored|reported|edited)\b|\b(author|byline)\b", re.I), re.compile(r"\b(author|written by|wrote|reported by|edited by)\b", re.I)),
+    (BYLINE, re.compile(r"\b(author|written by|wrote|reported by|edited by)\b", re.I)),
     (re.compile(r"\bthe name\b|\bcalled\b|\bnamed\b", re.I), re.compile(r'["“「][A-Z\u4e00-\u9fff][^"”」]{0,40}["”」]')),
 ]
 TYPE_BONUS = 0.1
-CONTINUATION = re.compile(r"(the reason|this|that|these|those|it|they|he|she|because|as a result|therefore|however)\b", re.I)
+CONTINUATION = re.compile(r"(the reason|this|that|these|those|it|they|he|she|because|as a result|therefore|however|but|"
+                          r"for example|for instance)\b", re.I)
 CONTINUATION_SHARE = 0.8
 QUOTE_THEN_SPEAKER = re.compile(r"\b(said|says|told|according|added|stated|explained)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a kind of question wants quoted: at most `sentences` sentences and about `words` words, each further one
+    scoring within `keep_within` of the best, marked down by `novelty` times its embedding similarity to the closest
+    one already taken (maximal marginal relevance), and up by `cover` times the share of the question's names it
+    adds. `carry`: share of a sentence's score the next one inherits (the support that follows a claim). `wider`:
+    how many times a lookup's passages it reads. `named`: only sentences naming the subject (or continuing one that
+    does) are about it."""
+    name: str
+    sentences: int = 6
+    words: int = 120
+    keep_within: float = 0.25
+    novelty: float = 0.5
+    cover: float = 0.0
+    carry: float = 0.0
+    wider: int = 2
+    named: bool = False
+
+
+# A lookup (who, when, how many) is answered as before the kinds existed: the best 1-3 sentences by score.
+LOOKUP = Kind("lookup", MAX_SENTENCES, 120, KEEP_WITHIN, novelty=0.0, wider=1)
+# First match wins. Comparison comes first ("how does A differ from B" also opens like an explanation),
+# and overview before list ("what do we know about" is not a list).
+KINDS = [
+    (re.compile(r"^\s*(compare|contrast)\b|^\s*how (do|does|did|is|are|was|were)\b.*\b(differ|compare|contrast)|"
+                r"\bdifferences? between\b|\s(vs\.?|versus)\s", re.I), Kind("comparison", keep_within=0.5, cover=0.3, named=True)),
+    (re.compile(r"^\s*(what do (we|you) know|tell me|(give me )?(an? )?(overview|summary|rundown|background)|summari[sz]e|"
+                r"what('s| is) (known|new|the (story|latest|news)|going on|up)\b)|\bbeen (doing|up to)\b|"
+                r"^(?!\s*(who|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|will)\b)"
+                r"\W*[\w'’.-]+(\s+[\w'’.-]+){0,4}\W*$", re.I), Kind("overview", keep_within=0.5, cover=0.3, named=True)),
+    (re.compile(r"^\s*(why|how (do|does|did|is|are|was|were|can|could|has|have|had|will|would)|explain|"
+                r"what (are|were) the (reasons?|causes?))\b", re.I), Kind("explanation", carry=CONTINUATION_SHARE)),
+    # "Which companies", "what two products", "what are the", "who are": a plural among the first words after which/what
+    # that is not a verb with an object ("which company makes the ...").
+    (re.compile(r"^\s*(list|name)\b|^\s*(who|which|what) (are|were)\b|^\s*(which|what)\s+((?!(is|are|was|were|do|does|did|has|have|had|of)\b)"
+                r"[\w'’-]+\s+){0,3}(?!(does|has|was|this|thus)\b)[\w-]{2,}[a-z](?<!ss|us|is)s\b(?!\s+(the|a|an|its|their|this|that|these|those)\b)", re.I),
+     Kind("list")),
+]
+# The words that frame a broad question rather than name its subject; they would count as terms to find.
+FRAME = re.compile(r"\b(compare|contrast|differ\w*|difference|between|versus|vs|know|tell|give|list|name|overview|summary|"
+                   r"rundown|background|summari[sz]e|story|latest|news|going on|explain|reasons?|causes?|articles?|mention\w*)\b", re.I)
+MORE = re.compile(r"\b(in detail|detailed|in depth|everything|all you know|full)\b", re.I)  # asks for a longer answer
+
+
+def classify(question: str) -> Kind:
+    kind = next((k for pattern, k in KINDS if pattern.search(question)), LOOKUP)
+    return replace(kind, sentences=kind.sentences * 2, words=kind.words * 2) if MORE.search(question) else kind
+
+
+def tokens(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def names(text: str) -> set[str]:
+    """The words of the names in a question's subject, lower-cased: capitalised words (not acronyms such as AI or
+    CEO, which are mostly common nouns), less question words."""
+    return {w for m in NAME.finditer(text) for w in re.findall(r"\w+", m[0].lower())} - STOPWORDS
+
+
+# Sentences never quoted: they state nothing a reader can take as an answer.
+CAPTION = re.compile(r"^\s*([△▲▼◆■]|(source|photo|image|illustration|picture|credit|caption)s?\s*[:：])", re.I)
+AUXILIARY = set("is are was were be been being has have had do does did will would can could may might must shall should".split())
+DETERMINER = set("the a an this that these those its their his her our my your".split())
+
+
+def quotable(text: str) -> bool:
+    """Not a question, heading, caption or credit line, nor a fragment that states nothing: under 4 words, ending
+    with a colon that introduces what follows, or with neither a number nor a verb ("For example, the recently
+    released X.")."""
+    bare = text.rstrip("\"'”’」』）)] ")
+    if bare.endswith(("?", "？", ":", "：")) or text.startswith("#") or CAPTION.match(text):
+        return False
+    tokens = [t.lower() for t in re.findall(r"[\w'’-]+", text)]
+    if len(tokens) < 4 or not bare.endswith((".", "!", "。", "！", "…", ";")):
+        return False
+    if any(ch.isdigit() for ch in text):
+        return True
+    # A verb: an auxiliary, or a word ending in -ed or -s that no determiner (the, its, "the recently") qualifies.
+    for i, t in enumerate(tokens):
+        before = tokens[max(0, i - 2):i]
+        if t in AUXILIARY or (re.search(r"[a-z](ed|s)$", t) and not (before[-1:] and before[-1] in DETERMINER)
+                                and not (len(before) == 2 and before[0] in DETERMINER and before[1].endswith("ly"))):
+            return True
+    return False
 
 
 
@@ -100,18 +189,28 @@ class Extractive:
         """How well each text answers the question: (score, cosine, has the wanted answer type). With a shortlist,
         only that many texts, the best by prior (a stand-in for the cosine) plus the cheap signals, are embedded;
         the rest score -inf."""
+        return self.scored(question, question, qvec, texts, prior, shortlist)[:3]
+
+    def scored(self, question: str, subject: str, qvec: list[float], texts: list[str], prior: np.ndarray | None,
+               shortlist: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """score() plus the embeddings of the shortlisted texts (zeros for the rest); term overlap counts the
+        subject's words, the question less the words that only frame it."""
         wanted = [shape for kind, shape in ANSWER_TYPES if kind.search(question)]
         typed = np.array([any(shape.search(t) for shape in wanted) for t in texts], dtype=float)
-        cheap = OVERLAP_WEIGHT * weighted_overlap(question, texts) + TYPE_BONUS * typed
+        cheap = OVERLAP_WEIGHT * weighted_overlap(subject, texts) + TYPE_BONUS * typed
         cos = np.full(len(texts), -np.inf)
         chosen = np.arange(len(texts))
         if shortlist and len(texts) > shortlist:
             chosen = np.argsort(-(cheap + (prior if prior is not None else 0)), kind="stable")[:shortlist]
-        cos[chosen] = np.array(self.library.embedder.embed([texts[j] for j in chosen])) @ np.array(qvec)
-        return cos + cheap, cos, typed
+        vecs = np.zeros((len(texts), len(qvec)))
+        vecs[chosen] = np.array(self.library.embedder.embed([texts[j] for j in chosen]))
+        cos[chosen] = vecs[chosen] @ np.array(qvec)
+        return cos + cheap, cos, typed, vecs
 
     def answer(self, question: str, passages: list[Passage], qvec: list[float], on_delta=None) -> Answer:
         """on_delta is accepted like an LLM answerer's; a quoted answer arrives whole, so it is not called."""
+        kind = classify(question)
+        subject = question if kind is LOOKUP else FRAME.sub(" ", question)
         candidates = []  # (passage index, start, end, text)
         seen = set()
         for i, p in enumerate(passages):
@@ -122,18 +221,39 @@ class Extractive:
                     candidates.append((i, s, e, article[s:e]))
         if not candidates:
             return abstain(question, passages, self.name)
-        prior = np.array([passages[c[0]].cosine for c in candidates])
-        score, cos, typed = self.score(question, qvec, [c[3] for c in candidates], prior, self.shortlist)
-        # "The reason is ..." answers the sentence before it: a continuation inherits most of its predecessor's score.
-        for j in range(1, len(candidates)):
-            if candidates[j][0] == candidates[j - 1][0] and CONTINUATION.match(candidates[j][3]):
-                score[j] = max(score[j], CONTINUATION_SHARE * (score[j - 1] - TYPE_BONUS * typed[j - 1]) + TYPE_BONUS * typed[j])
-        best = int(np.argmax(score))
-        if cos.max() < self.abstain_below:
+        texts = [c[3] for c in candidates]
+        ok = np.array([quotable(t) for t in texts])
+        # "The reason is ..." answers the sentence before it, and so does whatever follows a sentence that cannot be
+        # quoted (the answer to a rhetorical question, the details after "For example, X."): it inherits most of its
+        # predecessor's score, and the names it is about. An explanation's claim also lends kind.carry of its score
+        # to the sentence after it, which usually supports it.
+        same = [j > 0 and candidates[j][0] == candidates[j - 1][0] for j in range(len(texts))]
+        continues = [same[j] and (CONTINUATION.match(texts[j]) is not None or not ok[j - 1]) for j in range(len(texts))]
+        share = [CONTINUATION_SHARE if continues[j] else kind.carry * same[j] for j in range(len(texts))]
+        wanted = names(subject)
+        named = [wanted & tokens(t) for t in texts]
+        for j in range(1, len(texts)):
+            if continues[j]:
+                named[j] |= named[j - 1]
+        # Where the sources name the subject of an overview or comparison, a sentence that does not (nor continues
+        # one that does) is about something else, however close its wording: it is neither embedded nor quoted.
+        about = np.array([bool(n) for n in named])
+        off_subject = ~about if kind.named and (about & ok).any() else np.zeros(len(texts), dtype=bool)
+        prior = np.array([passages[c[0]].cosine for c in candidates]) - 10.0 * off_subject
+        score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider)
+        for j in range(1, len(texts)):
+            if share[j]:
+                score[j] = max(score[j], share[j] * (score[j - 1] - TYPE_BONUS * typed[j - 1]) + TYPE_BONUS * typed[j])
+        # A broad question about something the sources name is answered even when the small embedding model does
+        # not know the name ("Ohai" scored 0.27 to the sentences naming it): when one sentence holds all its names.
+        if cos.max() < self.abstain_below and not (kind is not LOOKUP and wanted and any(n == wanted for n in named)):
             return abstain(question, passages, self.name, float(cos.max()))
-        picked = [j for j in np.argsort(-score)[:MAX_SENTENCES] if score[j] >= score[best] - KEEP_WITHIN]
-        # Read in the order of the passages' rank, and within an article in the order of the text.
-        picked.sort(key=lambda j: (candidates[j][0], candidates[j][1]))
+        score[~ok | off_subject] = -np.inf
+        picked = select(kind, score, vecs, texts, continues, named, len(wanted))
+        if not picked:
+            return abstain(question, passages, self.name, float(cos.max()))
+        # Oldest article first, and within an article in the order of the text.
+        picked.sort(key=lambda j: (passages[candidates[j][0]].meta["date"], passages[candidates[j][0]].article_id, candidates[j][1]))
         citations, parts = [], []
         for j in picked:
             i, s, e, text = candidates[j]
@@ -141,6 +261,34 @@ class Extractive:
             parts.append(f"{text} [{len(citations)}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, abstained=False, mode=self.name,
                       confidence=float(cos.max()))
+
+
+def select(kind: Kind, score: np.ndarray, vecs: np.ndarray, texts: list[str], continues: list[bool],
+           named: list[set[str]], wanted: int) -> list[int]:
+    """Greedy maximal marginal relevance: each step takes the sentence with the best score, less kind.novelty times
+    its embedding similarity to the closest sentence already taken, plus kind.cover times the share of the
+    question's `wanted` names it adds; only sentences within kind.keep_within of the best score, and while the answer
+    stays within kind.words. For broad kinds a continuation ("This means ...") brings the sentence it continues."""
+    if not np.isfinite(score).any():
+        return []
+    eligible = score >= score.max() - kind.keep_within
+    picked: list[int] = []
+    covered: set[str] = set()
+    used = 0
+    while len(picked) < kind.sentences and eligible.any():
+        closest = (vecs @ vecs[picked].T).max(axis=1) if picked else np.zeros(len(score))
+        adds = np.array([len(n - covered) / wanted if wanted else 0.0 for n in named])
+        j = int(np.argmax(np.where(eligible, score - kind.novelty * closest + kind.cover * adds, -np.inf)))
+        group = [j - 1, j] if kind is not LOOKUP and continues[j] and np.isfinite(score[j - 1]) and j - 1 not in picked else [j]
+        eligible[group] = False
+        size = sum(len(texts[k].split()) for k in group)
+        if picked and used + size > kind.words:
+            continue
+        picked += group
+        used += size
+        for k in group:
+            covered |= named[k]
+    return picked
 
 
 def abstain(question: str, passages: list[Passage], mode: str, confidence: float = 0.0) -> Answer:
@@ -163,12 +311,17 @@ class NewsdeskQueryEngine(CustomQueryEngine):
     filters: Filters = Filters()
 
     def retrieve_passages(self, question: str) -> tuple[list[float], list[Passage]]:
+        """A broad question (list, explanation, overview, comparison) reads `wider` times the passages of a lookup,
+        and as many more per article: its answer is spread over an article, or several."""
+        wider = classify(question).wider
+        top_k, per_article = self.top_k * wider, self.library.settings.max_per_article * wider
         qvec = self.library.embedder.embed([question])[0]
         bundle = QueryBundle(query_str=question, embedding=qvec)
-        nodes = HybridRetriever(self.library, self.top_k, self.filters).retrieve(bundle)
+        nodes = HybridRetriever(self.library, top_k, self.filters).retrieve(bundle)
         nodes = MergeAdjacent(library=self.library).postprocess_nodes(nodes, bundle)
-        nodes = LimitPerArticle(max_per_article=self.library.settings.max_per_article).postprocess_nodes(nodes, bundle)[:self.top_k]
-        return qvec, to_passages(nodes, self.library)
+        nodes = LimitPerArticle(max_per_article=per_article).postprocess_nodes(nodes, bundle)[:top_k]
+        passages = to_passages(nodes, self.library)
+        return qvec, passages + bylines(self.library, passages) if BYLINE.search(question) else passages
 
     def ask(self, question: str, on_delta=None) -> Answer:
         """on_delta, if given, receives an LLM's text as it streams (before it is checked)."""
@@ -184,6 +337,21 @@ class NewsdeskQueryEngine(CustomQueryEngine):
     def custom_query(self, query_str: str) -> Response:
         answer = self.ask(query_str)
         return Response(response=answer.answer, metadata={"answer": answer})
+
+
+def bylines(library: Library, passages: list[Passage]) -> list[Passage]:
+    """For "who wrote ...": the chunk of each retrieved article that names its author, which no question resembles
+    by meaning or terms (the seed article's credit line was not among a lookup's passages). It ranks with the
+    article's best passage."""
+    out = []
+    for aid in dict.fromkeys(p.article_id for p in passages):
+        article, cosine = library.articles[aid], max(p.cosine for p in passages if p.article_id == aid)
+        for start, end in article["spans"]:
+            text = article["text"][start:end]
+            if article["author"] and article["author"] in text and not any(p.article_id == aid and p.start <= start < p.end for p in passages):
+                out.append(Passage(aid, start, end, text, 0.0, cosine, {k: article[k] for k in ARTICLE_FIELDS}))
+                break
+    return out
 
 
 def build_engine(library: Library, mode: str = "extractive", top_k: int | None = None, filters: Filters | None = None) -> NewsdeskQueryEngine:

@@ -1,16 +1,17 @@
 """`newsdesk eval`: retrieval and answer quality of the current store on a question set."""
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .answer import NewsdeskQueryEngine
+from .citations import MARKER
 from .errors import InputError
 
 KEYS = ["hit_at_1", "hit_at_5", "mrr_at_10", "answer_accuracy", "citation_accuracy", "abstention_precision",
-        "abstention_recall", "latency_ms_p50", "latency_ms_p95", "n"]
+        "abstention_recall", "latency_ms_p50", "latency_ms_p95", "n", "fact_recall", "mean_words"]
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Case:
     expect: list[str]
     file: str | None
     unanswerable: bool
+    facts: list[str] = field(default_factory=list)  # for broad questions: key facts a good answer holds, any share
 
 
 def holds(text: str, expect: str) -> bool:
@@ -39,19 +41,20 @@ def read_cases(path: str) -> tuple[list[Case], list[str]]:
         try:
             row = json.loads(line)
             question, expect = row["question"], row.get("expect", [])
-            file, unanswerable = row.get("file"), row.get("unanswerable", False)
+            file, unanswerable, facts = row.get("file"), row.get("unanswerable", False), row.get("facts", [])
             if not isinstance(question, str) or not question.strip():
                 raise ValueError('"question" must be a non-empty string')
-            if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
-                raise ValueError('"expect" must be a list of strings')
+            for name, value in (("expect", expect), ("facts", facts)):
+                if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
+                    raise ValueError(f'"{name}" must be a list of strings')
             if not isinstance(unanswerable, bool) or not (file is None or isinstance(file, str)):
                 raise ValueError('"unanswerable" must be true or false and "file" a string')
-            if not unanswerable and not expect:
-                raise ValueError('an answerable line needs "expect"')
+            if not unanswerable and not expect and not facts:
+                raise ValueError('an answerable line needs "expect" or "facts"')
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             problems.append(f"{path}:{n}: skipped: {e if not isinstance(e, KeyError) else f'missing {e}'}")
             continue
-        cases.append(Case(question, expect, file, unanswerable))
+        cases.append(Case(question, expect, file, unanswerable, facts))
     return cases, problems
 
 
@@ -62,7 +65,7 @@ def ratio(num: int, den: int) -> float | None:
 def rank_of(engine: NewsdeskQueryEngine, question: str, file: str) -> int | None:
     """Rank (1-10) of the first retrieved passage from the named file, or None when it is not in the top 10."""
     _, passages = engine.model_copy(update={"top_k": 10}).retrieve_passages(question)
-    names = list(dict.fromkeys(Path(p.meta["source"]).name for p in passages))
+    names = list(dict.fromkeys(Path(p.meta["source"]).name for p in passages))[:10]
     return names.index(file) + 1 if file in names else None
 
 
@@ -77,6 +80,7 @@ def retrieval_scores(ranks: list[int | None]) -> dict:
 
 def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None) -> dict:
     ranks, answered, cited, latencies = [], [], [], []
+    recalls, lengths = [], []
     abstained_right = abstained_wrong = unanswerable = 0
     for case in cases:
         if case.file:
@@ -89,8 +93,13 @@ def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None) -> d
             abstained_right += a.abstained
         else:
             abstained_wrong += a.abstained
+        if case.expect:
             answered.append(not a.abstained and all(holds(a.answer, e) for e in case.expect))
             cited.append(not a.abstained and all(any(holds(c.quote, e) for c in a.citations) for e in case.expect))
+        if case.facts:
+            text = MARKER.sub("", a.answer)
+            recalls.append(0.0 if a.abstained else sum(holds(text, f) for f in case.facts) / len(case.facts))
+            lengths.append(len(text.split()))
         if progress:
             progress()
     return {
@@ -102,4 +111,6 @@ def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None) -> d
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
         "n": len(cases),
+        "fact_recall": round(float(np.mean(recalls)), 4) if recalls else None,
+        "mean_words": round(float(np.mean(lengths)), 1) if lengths else None,
     }
