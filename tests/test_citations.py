@@ -2,7 +2,7 @@
 from llama_index.core.llms import CustomLLM, CompletionResponse, LLMMetadata
 
 from rag.answer import build_engine
-from rag.citations import check
+from rag.citations import check, names_match, numbers_match
 from rag.llm import LLMAnswerer
 
 
@@ -40,6 +40,31 @@ def test_invented_markers_and_unsupported_sentences_are_removed(corpus_library):
     for c in citations:
         assert c.quote in c.passage and f"[{c.n}]" in answer
     assert any("6144" in c.quote for c in citations)
+
+    # A true claim citing a source that does not hold it is shown with the source that does.
+    wrong = next(n for n, p in enumerate(passages, 1) if "6144" not in p.text)
+    answer, citations = check(f"Meta trained Movie Gen on 6,144 H100 GPUs [{wrong}].", passages, corpus_library.articles, corpus_library.embedder)
+    assert answer.endswith("[1]") and "6144" in citations[0].quote
+
+
+def test_quantities_are_compared_by_value():
+    source = 'Movie Gen used 6144 H100 for training, and the parameters reached 30B (30 billion). A team of only 20 people.'
+    assert numbers_match("Movie Gen was trained on 6,144 H100s and has 30 billion parameters", source)
+    assert numbers_match("a team of twenty", source) and not numbers_match("a team of thirty", source)
+    assert not numbers_match("Movie Gen has 30 million parameters", source)
+    assert numbers_match("half a million users", "quickly gained 500,000 users")
+    assert not numbers_match("hundreds of millions of users", "tens of millions of users at most")
+    report = 'According to Sandvine\'s "2023 Global Internet Phenomenon Report", in 2022, video took 65.93% of traffic.'
+    assert numbers_match("Video took 65.93% of traffic in 2022, per Sandvine's 2023 Global Internet Phenomenon Report", report)
+    assert not numbers_match("In 2023, video took 65.93% of traffic", report)
+
+
+def test_names_must_be_in_the_source():
+    source = "In China, Baidu will not touch Sora-like video generation, Robin Li said."
+    assert names_match("Chinese companies such as Baidu avoid Sora-style video", source)
+    assert names_match("Instead, Robin Li's Baidu stays out", source)
+    assert not names_match("Google will not touch Sora-like video generation", source)
+    assert not names_match("Baidu's CEO Pony Ma said so", source)
 
 
 def test_llm_answers_are_checked_and_abstention_is_kept(corpus_library):
