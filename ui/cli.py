@@ -192,6 +192,24 @@ def cmd_check(args, settings: Settings) -> int:
     return 0 if consistent else 1
 
 
+def cmd_eval_retrieval(args) -> int:
+    from benchmarks.retrieval import DEFAULT_QUESTIONS, RESULTS, run
+
+    result = run(Path(args.work), Path(args.qa or DEFAULT_QUESTIONS), stock=not args.no_stock)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{'':<30}{'hit@1':>8}{'hit@5':>8}{'MRR@10':>8}")
+        for name in ("natural", "descriptions"):
+            for who, scores in result[name].items():
+                if isinstance(scores, dict):
+                    label = f"{name} ({result[name]['queries']}) {who}"
+                    print(f"{label:<30}" + "".join(f"{v:>8}" for v in scores.values()))
+        print(f"cpu: {result['cpu']}")
+    print(f"saved under {RESULTS}", file=sys.stderr)
+    return 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from tqdm import tqdm
 
@@ -200,6 +218,10 @@ def cmd_eval(args, settings: Settings) -> int:
     from rag.evaluate import KEYS, evaluate, read_cases
     from rag.retrieve import Library
 
+    if args.retrieval:
+        return cmd_eval_retrieval(args)
+    if not args.qa:
+        raise InputError("name a question set: newsdesk eval QA.jsonl (or --retrieval for the Wikipedia benchmark)")
     cases, problems = read_cases(args.qa)
     for problem in problems:
         print(f"newsdesk: {problem}", file=sys.stderr)
@@ -225,16 +247,13 @@ def cmd_bench(args, settings: Settings) -> int:
         raise InputError(f"--corpus {args.corpus}: no files there; pass a folder of articles, or omit it for the Wikipedia corpus")
     print("benchmarking: stock LlamaIndex, newsdesk ingest, the bare encoder, re-ingest, queries, cold start "
           "(the full default corpus takes most of an hour on 2 cores)", file=sys.stderr)
-    result, retrieval, floor = run(Path(args.corpus) if args.corpus else None, args.limit)
+    result, floor = run(Path(args.corpus) if args.corpus else None, args.limit)
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
             print(f"{key:<22}{value}")
         print(f"{'cold_start_floor_s':<22}{floor}  (imports and one embedding, no newsdesk code)")
-        for name, scores in (retrieval or {}).items():
-            if isinstance(scores, dict):
-                print(f"descriptions {name:<9}" + "  ".join(f"{k} {v}" for k, v in scores.items()))
     print(f"saved under {RESULTS}", file=sys.stderr)
     return 0
 
@@ -289,7 +308,13 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=cmd_check)
 
     s = sub.add_parser("eval", help="measure retrieval and answers on a question set (JSONL)")
-    s.add_argument("qa", metavar="QA.jsonl", help='lines of {"question", "expect": [...], "file", "unanswerable"}')
+    s.add_argument("qa", metavar="QA.jsonl", nargs="?", help='lines of {"question", "expect": [...], "file", "unanswerable"}; '
+                   'with --retrieval, natural questions of {"question", "file"} (default ../shared/eval/wiki-questions-dev.jsonl)')
+    s.add_argument("--retrieval", action="store_true", help="retrieval on natural questions and description queries over "
+                   "10,033 Wikipedia paragraphs, newsdesk beside the stock LlamaIndex pipeline")
+    s.add_argument("--work", default=".newsdesk-eval", metavar="DIR", help="with --retrieval: where the corpus and both "
+                   "stores are built once and reused (default ./.newsdesk-eval)")
+    s.add_argument("--no-stock", action="store_true", help="with --retrieval: skip the stock pipeline")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--k", type=top_k, default=None, metavar="N", help="passages to answer from (default 5)")
     s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer mode (env NEWSDESK_LLM)")
