@@ -41,3 +41,16 @@ def test_eval_command_prints_exactly_the_keys_and_names_malformed_lines(corpus_l
     for n in (2, 4, 5):
         assert f"qa.jsonl:{n}: skipped" in r.stderr
     assert run_cli("eval", tmp_path / "missing.jsonl", home=corpus_library.settings.home).returncode == 1
+
+
+def test_lines_with_facts_instead_of_expect_are_read(tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join([
+        json.dumps({"question": "What do we know about Movie Gen?", "kind": "overview", "facts": ["6144", "30B|30 billion"]}),
+        json.dumps({"question": "Tell me about Pika", "facts": "Discord"}),
+        json.dumps({"question": "Tell me about Runway"}),
+    ]))
+    cases, problems = read_cases(str(qa))
+    assert [(c.facts, c.expect) for c in cases] == [(["6144", "30B|30 billion"], [])]
+    assert problems == [f"{qa}:2: skipped: \"facts\" must be a list of strings",
+                        f"{qa}:3: skipped: an answerable line needs \"expect\" or \"facts\""]
