@@ -11,9 +11,8 @@ from llama_index.core.schema import QueryBundle
 
 from .errors import InputError
 from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, to_passages
-from .bm25 import STEMMER
 from .citations import NAME, cite
-from .text import sentences
+from .text import STOPWORDS, units, words
 from .types import Answer, Passage
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # invisible or bidi-flipping
@@ -31,10 +30,6 @@ MAX_SENTENCES = 3
 SHORTLIST = 10
 OVERLAP_WEIGHT = 0.3
 
-STOPWORDS = set("""a an the of in on at to for from by with and or but is are was were be been being do does did has have had
-what which who whom whose when where why how many much this that these those it its they them their he she his her
-i you we our your not no as into about than then there here can could would should will may might also according
-""".split())
 BYLINE = re.compile(r"^\s*who (wrote|authored|reported|edited)\b|\b(author|byline)\b", re.I)
 # What kind of answer a question wants, and what a sentence that holds one looks like.
 ANSWER_TYPES = [
@@ -49,7 +44,6 @@ TYPE_BONUS = 0.1
 CONTINUATION = re.compile(r"(the reason|this|that|these|those|it|they|he|she|because|as a result|therefore|however|but|"
                           r"for example|for instance)\b", re.I)
 CONTINUATION_SHARE = 0.8
-QUOTE_THEN_SPEAKER = re.compile(r"\b(said|says|told|according|added|stated|explained)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -144,11 +138,6 @@ def quotable(text: str) -> bool:
 
 
 
-def words(text: str) -> set[str]:
-    """Content-word stems, for term overlap between a question and a sentence."""
-    return set(STEMMER.stemWords([w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]))
-
-
 def weighted_overlap(question: str, texts: list[str]) -> np.ndarray:
     """Share of the question's content words each text contains, each word weighted by its rarity among the texts,
     so that "Stepwise Star" counts for more than "video generation" in an article about video generation."""
@@ -166,19 +155,6 @@ def check_question(question: str) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is {len(question):,} characters; ask in at most {MAX_QUESTION_CHARS:,}")
     return question
-
-
-def units(passage: Passage) -> list[tuple[int, int]]:
-    """Sentence spans of a passage (article offsets), a quote kept together with the sentence naming its speaker."""
-    spans = [(passage.start + s, passage.start + e) for s, e in sentences(passage.text)]
-    out = []
-    for s, e in spans:
-        text = passage.text[s - passage.start:e - passage.start]
-        if out and out[-1][2] and QUOTE_THEN_SPEAKER.search(text):
-            out[-1] = (out[-1][0], e, False)
-            continue
-        out.append((s, e, text[:1] in "\"“「" and text.rstrip(".")[-1:] in "\"”」"))
-    return [(s, e) for s, e, _ in out]
 
 
 class Extractive:

@@ -2,7 +2,8 @@
 import re
 from dataclasses import dataclass
 
-from .answer import STOPWORDS, NewsdeskQueryEngine, words
+from .answer import NewsdeskQueryEngine
+from .text import STOPWORDS, words
 from .types import Answer
 
 FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about)\b|\b(it|its|they|them|their|he|him|his|she|her|this|that|these|those|there)\b", re.I)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embed import Embedder
-from .text import sentences
+from .text import sentences, units, words
 from .types import Citation, Passage
 
 # A claim is supported by a span of a source (one or two adjacent sentences) when its cosine to the span reaches
@@ -127,7 +127,6 @@ class Span:
 
 
 def spans(passages: list[Passage], articles: dict) -> list[Span]:
-    from .answer import units  # here, not above: answer imports this module
 
     found = []
     for i, p in enumerate(passages):
@@ -155,7 +154,6 @@ def claims_of(text: str, n_passages: int) -> list[tuple[str, list[int]]]:
 
 def coverage(claim: str, source: str) -> float:
     """Share of the claim's content words (stemmed) that the source holds."""
-    from .answer import words  # here, not above: answer imports this module
 
     wanted = words(claim)
     return len(wanted & words(source)) / len(wanted) if wanted else 1.0

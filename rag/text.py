@@ -1,6 +1,9 @@
 """Sentences: the unit of chunking, of extractive answers and of citation checks."""
 import re
 
+from .bm25 import STEMMER
+from .types import Passage
+
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "inc", "ltd",
                  "co", "corp", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 # A sentence ends at . ! ? … (plus closing quotes or brackets) before whitespace, at CJK end punctuation, or at a newline.
@@ -28,3 +31,28 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if e > s:
             trimmed.append((s, e))
     return trimmed
+
+
+STOPWORDS = set("""a an the of in on at to for from by with and or but is are was were be been being do does did has have had
+what which who whom whose when where why how many much this that these those it its they them their he she his her
+i you we our your not no as into about than then there here can could would should will may might also according
+""".split())
+QUOTE_THEN_SPEAKER = re.compile(r"\b(said|says|told|according|added|stated|explained)\b", re.I)
+
+
+def words(text: str) -> set[str]:
+    """Content-word stems, for term overlap between a question and a sentence."""
+    return set(STEMMER.stemWords([w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]))
+
+
+def units(passage: Passage) -> list[tuple[int, int]]:
+    """Sentence spans of a passage (article offsets), a quote kept together with the sentence naming its speaker."""
+    spans = [(passage.start + s, passage.start + e) for s, e in sentences(passage.text)]
+    out = []
+    for s, e in spans:
+        text = passage.text[s - passage.start:e - passage.start]
+        if out and out[-1][2] and QUOTE_THEN_SPEAKER.search(text):
+            out[-1] = (out[-1][0], e, False)
+            continue
+        out.append((s, e, text[:1] in "\"“「" and text.rstrip(".")[-1:] in "\"”」"))
+    return [(s, e) for s, e, _ in out]
