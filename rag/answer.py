@@ -29,6 +29,12 @@ MAX_SENTENCES = 3
 # overlap, answer type) are embedded; see benchmarks/shortlist.py for how many were needed.
 SHORTLIST = 10
 OVERLAP_WEIGHT = 0.3
+# A sentence is read in its article's context: it scores this share of how far its article's best passage ranks
+# below the best one (fused retrieval score). In tests/test_retrieve.py six city articles alike but for the name
+# hold the same "chose the X as its symbol flower" sentence; the article the question names ranks 0.52 to 0.69 above
+# the rest, so 0.3 puts their sentences 0.15 or more below (past KEEP_WITHIN), where the sentences' own scores were
+# within 0.10 and Incheon's "rose" scored best for Daegu. Within one article it changes nothing.
+ARTICLE_WEIGHT = 0.3
 
 BYLINE = re.compile(r"^\s*who (wrote|authored|reported|edited)\b|\b(author|byline)\b", re.I)
 # What kind of answer a question wants, and what a sentence that holds one looks like.
@@ -138,11 +144,12 @@ def quotable(text: str) -> bool:
 
 
 
-def weighted_overlap(question: str, texts: list[str]) -> np.ndarray:
+def weighted_overlap(question: str, texts: list[str], context: list[set[str]] | None = None) -> np.ndarray:
     """Share of the question's content words each text contains, each word weighted by its rarity among the texts,
-    so that "Stepwise Star" counts for more than "video generation" in an article about video generation."""
+    so that "Stepwise Star" counts for more than "video generation" in an article about video generation. context:
+    further words each text counts as holding (the names its article's headline shares with the question)."""
     qwords = words(question)
-    bags = [words(t) for t in texts]
+    bags = [words(t) | (context[j] if context else set()) for j, t in enumerate(texts)]
     idf = {w: np.log(1 + len(bags) / (1 + sum(w in b for b in bags))) for w in qwords}
     total = sum(idf.values()) or 1.0
     return np.array([sum(idf[w] for w in qwords & b) / total for b in bags])
@@ -166,19 +173,24 @@ class Extractive:
         self.library, self.abstain_below, self.shortlist = library, abstain_below, shortlist
 
     def score(self, question: str, qvec: list[float], texts: list[str], prior: np.ndarray | None = None,
-              shortlist: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              shortlist: int | None = None, titles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """How well each text answers the question: (score, cosine, has the wanted answer type). With a shortlist,
         only that many texts, the best by prior (a stand-in for the cosine) plus the cheap signals, are embedded;
         the rest score -inf."""
-        return self.scored(question, question, qvec, texts, prior, shortlist)[:3]
+        return self.scored(question, question, qvec, texts, prior, shortlist, titles)[:3]
 
     def scored(self, question: str, subject: str, qvec: list[float], texts: list[str], prior: np.ndarray | None,
-               shortlist: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               shortlist: int | None, titles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """score() plus the embeddings of the shortlisted texts (zeros for the rest); term overlap counts the
-        subject's words, the question less the words that only frame it."""
+        subject's words, the question less the words that only frame it. A text is read in its article's context:
+        the names of the question that its article's headline (titles, one per text) holds count as its own, so of
+        six articles alike but for their city, each sentence of Daegu's holds "Daegu". Only names: every sentence
+        of the seed article holding its headline's "model" cost a seed question."""
         wanted = [shape for kind, shape in ANSWER_TYPES if kind.search(question)]
+        named = words(" ".join(names(subject)))
+        context = [words(t) & named for t in titles] if titles and named else None
         typed = np.array([any(shape.search(t) for shape in wanted) for t in texts], dtype=float)
-        cheap = OVERLAP_WEIGHT * weighted_overlap(subject, texts) + TYPE_BONUS * typed
+        cheap = OVERLAP_WEIGHT * weighted_overlap(subject, texts, context) + TYPE_BONUS * typed
         cos = np.full(len(texts), -np.inf)
         chosen = np.arange(len(texts))
         if shortlist and len(texts) > shortlist:
@@ -221,7 +233,12 @@ class Extractive:
         about = np.array([bool(n) for n in named])
         off_subject = ~about if kind.named and (about & ok).any() else np.zeros(len(texts), dtype=bool)
         prior = np.array([passages[c[0]].cosine for c in candidates]) - 10.0 * off_subject
-        score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider)
+        titles = [passages[c[0]].meta["title"] or "" for c in candidates]
+        score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider, titles)
+        relevance = {}
+        for p in passages:
+            relevance[p.article_id] = max(relevance.get(p.article_id, -np.inf), p.score)
+        score += ARTICLE_WEIGHT * (np.array([relevance[passages[c[0]].article_id] for c in candidates]) - max(relevance.values()))
         for j in range(1, len(texts)):
             if share[j]:
                 score[j] = max(score[j], share[j] * (score[j - 1] - TYPE_BONUS * typed[j - 1]) + TYPE_BONUS * typed[j])

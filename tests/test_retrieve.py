@@ -47,9 +47,13 @@ def test_titles_are_found_as_phrases_of_the_question():
 
 def test_the_question_names_its_article_and_ranks_it_first(cities):
     engine = build_engine(cities)
-    for city in CITIES:
+    for city, flower in CITIES.items():
         _, passages = engine.retrieve_passages(f"What is the symbol flower of {city}?")
         assert passages[0].meta["title"] == city, (city, [p.meta["title"] for p in passages])
+        # The answer quotes the named article's sentence, not the same sentence of a look-alike article.
+        a = engine.ask(f"What is the symbol flower of {city}?")
+        assert a.citations[0].title == city and all(c.title == city for c in a.citations), (city, a.answer)
+        assert any(f"the {flower} as" in c.quote for c in a.citations), (city, a.answer)
 
 
 def test_named_articles_obey_the_filters(cities):
