@@ -68,14 +68,16 @@ PIECES = {
 }
 
 
-def newsdesk_ranks(home: Path, queries: list[tuple[str, str]], **weights) -> list[int | None]:
+def newsdesk_ranks(library, queries: list[tuple[str, str]], label: str, **weights) -> list[int | None]:
+    from tqdm import tqdm
+
     from rag.answer import build_engine
     from rag.evaluate import rank_of
-    from rag.retrieve import Library
     from rag.settings import Settings
 
-    engine = build_engine(Library(Settings(home=home, **weights)))
-    return [rank_of(engine, q, f) for q, f in queries]
+    library.settings = Settings(home=library.settings.home, **weights)
+    engine = build_engine(library)
+    return [rank_of(engine, q, f) for q, f in tqdm(queries, desc=label, unit="q", file=sys.stderr)]
 
 
 def stock_index(corpus: Path, home: Path):
@@ -103,9 +105,11 @@ def stock_index(corpus: Path, home: Path):
 
 
 def stock_ranks(index, queries: list[tuple[str, str]]) -> list[int | None]:
+    from tqdm import tqdm
+
     retriever = index.as_retriever(similarity_top_k=10)
     ranks = []
-    for q, f in queries:
+    for q, f in tqdm(queries, desc="stock", unit="q", file=sys.stderr):
         names = list(dict.fromkeys(n.node.metadata.get("file_name") for n in retriever.retrieve(q)))
         ranks.append(names.index(f) + 1 if f in names else None)
     return ranks
@@ -125,8 +129,15 @@ def run(work: Path, questions: Path, stock: bool = True, descriptions: int = DES
     sets = {"natural": natural, "descriptions": random.Random(0).sample(described, min(descriptions, len(described)))}
     print("newsdesk ingest (incremental)", file=sys.stderr)
     ingest([str(corpus)], Settings(home=work / "newsdesk"), progress=True)
-    result = {name: {piece: retrieval_scores(newsdesk_ranks(work / "newsdesk", qs, **weights)) for piece, weights in PIECES.items()}
-              for name, qs in sets.items()}
+    from benchmarks.checker import Remembering
+    from rag.embed import Embedder
+    from rag.retrieve import Library
+
+    # Every piece asks the same questions: each is embedded once, in one batch.
+    library = Library(Settings(home=work / "newsdesk"), embedder=Remembering(Embedder(Settings())))
+    library.embedder.embed([q for qs in sets.values() for q, _ in qs])
+    result = {name: {piece: retrieval_scores(newsdesk_ranks(library, qs, f"{name}, {piece}", **weights))
+                     for piece, weights in PIECES.items()} for name, qs in sets.items()}
     if stock:
         print("stock LlamaIndex pipeline (built once)", file=sys.stderr)
         index = stock_index(corpus, work / "stock")
