@@ -153,6 +153,41 @@ def test_a_browser_sees_a_streamed_cited_answer_and_article_html_stays_text(site
         browser.close()
 
 
+# A lookup, a list and an overview, with the facts each answer must show; the screenshot is the README's.
+THREE = [("How many H100 GPUs did Meta use to train Movie Gen?", ["6144"]),
+         ("Which companies have released video generation models since April?", ["Kuaishou", "ByteDance", "Zhipu", "MiniMax"]),
+         ("What do we know about Meta's Movie Gen?", ["6144", "30B", "Flow Matching"])]
+
+
+def test_a_browser_gets_a_lookup_a_list_and_an_overview_each_cited(site):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(site["url"])
+        box = page.get_by_placeholder("Ask a question about the articles…")
+        for n, (question, facts) in enumerate(THREE, 1):
+            box.fill(question)
+            box.press("Enter")
+            page.wait_for_function("n => { const c = document.querySelector('.bubble-wrap, [role=log]');"
+                                   " return c && c.innerText.split('Sources').length > n; }", arg=n, timeout=60_000)
+            page.wait_for_timeout(500)
+            reply = page.locator(".bubble-wrap, [role=log]").first.inner_text().split(question)[-1]
+            for fact in facts:
+                assert fact in reply, (question, fact, reply[:800])
+            assert "[1]" in reply and "36Kr" in reply
+        # The chat scrolls inside a fixed height; unfold it so the picture shows all three answers.
+        page.evaluate("""() => { for (let e = document.querySelector('.bubble-wrap, [role=log]'); e && e !== document.body;
+                                      e = e.parentElement) { e.style.height = 'auto'; e.style.maxHeight = 'none'; e.style.overflow = 'visible'; } }""")
+        page.wait_for_timeout(500)
+        page.locator(".bubble-wrap, [role=log]").first.screenshot(path=str(ARTIFACTS / "three-answers.png"))
+        browser.close()
+
+
 def test_new_articles_are_answered_without_a_restart(site):
     late = site["root"] / "late"
     late.mkdir()
