@@ -29,6 +29,7 @@ MAX_SENTENCES = 3
 # overlap, answer type) are embedded; see benchmarks/shortlist.py for how many were needed.
 SHORTLIST = 10
 OVERLAP_WEIGHT = 0.3
+SIDE_SHORTLIST = 4  # further sentences embedded per side of a comparison, the best on that side's terms
 # A sentence is read in its article's context: it scores this share of how far its article's best passage ranks
 # below the best one (fused retrieval score). In tests/test_retrieve.py six city articles alike but for the name
 # hold the same "chose the X as its symbol flower" sentence; the article the question names ranks 0.52 to 0.69 above
@@ -42,7 +43,8 @@ ANSWER_TYPES = [
     (re.compile(r"^\s*(when|what (year|month|day|date|time))\b", re.I),
      re.compile(r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|ago)\b", re.I)),
     (re.compile(r"^\s*how (many|much|big|large|long|old|often|fast)\b|\bwhat (share|percentage|number|proportion)\b", re.I), re.compile(r"\d")),
-    (re.compile(r"^\s*why\b", re.I), re.compile(r"\b(because|reason|due to|so that|in order to|since)\b", re.I)),
+    (re.compile(r"^\s*why\b", re.I), re.compile(r"\b(because|reason|due to|so that|in order to|since|therefore|as a result|means|"
+                                                r"motivation|intended to|lies in|after all)\b", re.I)),
     (BYLINE, re.compile(r"\b(author|written by|wrote|reported by|edited by)\b", re.I)),
     (re.compile(r"\bthe name\b|\bcalled\b|\bnamed\b", re.I), re.compile(r'["“「][A-Z\u4e00-\u9fff][^"”」]{0,40}["”」]')),
 ]
@@ -98,12 +100,32 @@ KINDS = [
 # The words that frame a broad question rather than name its subject; they would count as terms to find.
 FRAME = re.compile(r"\b(compare|contrast|differ\w*|difference|between|versus|vs|know|tell|give|list|name|overview|summary|"
                    r"rundown|background|summari[sz]e|story|latest|news|going on|explain|reasons?|causes?|articles?|mention\w*)\b", re.I)
+# The two sides of a comparison: "compare A and B", "how do A and B differ", "how does A differ from B",
+# "the difference between A and B", "A vs B".
+SIDES = [re.compile(p, re.I) for p in (
+    r"^\s*(?:compare|contrast)\s+(?P<a>.+?)\s+(?:and|with|to|against|vs\.?|versus)\s+(?P<b>.+?)\W*$",
+    r"^\s*how (?:do|does|did|is|are|was|were)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:differ|compare|contrast)",
+    r"^\s*how (?:do|does|did|is|are|was|were)\s+(?P<a>.+?)\s+(?:differ|compare|contrast)\w*\s+(?:from|with|to|against)\s+(?P<b>.+?)\W*$",
+    r"\bdifferences?\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\W*$",
+    r"^\W*(?P<a>.+?)\s+(?:vs\.?|versus)\s+(?P<b>.+?)\W*$")]
 MORE = re.compile(r"\b(in detail|detailed|in depth|everything|all you know|full)\b", re.I)  # asks for a longer answer
 
 
 def classify(question: str) -> Kind:
     kind = next((k for pattern, k in KINDS if pattern.search(question)), LOOKUP)
     return replace(kind, sentences=kind.sentences * 2, words=kind.words * 2) if MORE.search(question) else kind
+
+
+def sides(question: str) -> list[set[str]]:
+    """The terms (content-word stems) of each side of a comparison, [] when it has no two sides: a side's names
+    where it has some ("Baichuan's approaches to video generation" is about Baichuan), else its words; words both
+    sides share are the comparison's context, not a side."""
+    m = next((m for p in SIDES if (m := p.search(question))), None)
+    if not m:
+        return []
+    out = [words(" ".join(names(side))) or words(FRAME.sub(" ", side)) for side in (m["a"], m["b"])]
+    out = [out[0] - out[1], out[1] - out[0]]
+    return out if all(out) else []
 
 
 def tokens(text: str) -> set[str]:
@@ -180,12 +202,13 @@ class Extractive:
         return self.scored(question, question, qvec, texts, prior, shortlist, titles)[:3]
 
     def scored(self, question: str, subject: str, qvec: list[float], texts: list[str], prior: np.ndarray | None,
-               shortlist: int | None, titles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               shortlist: int | None, titles: list[str] | None = None, extra: list[int] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """score() plus the embeddings of the shortlisted texts (zeros for the rest); term overlap counts the
         subject's words, the question less the words that only frame it. A text is read in its article's context:
         the names of the question that its article's headline (titles, one per text) holds count as its own, so of
         six articles alike but for their city, each sentence of Daegu's holds "Daegu". Only names: every sentence
-        of the seed article holding its headline's "model" cost a seed question."""
+        of the seed article holding its headline's "model" cost a seed question. extra: texts embedded whatever
+        the shortlist."""
         wanted = [shape for kind, shape in ANSWER_TYPES if kind.search(question)]
         named = words(" ".join(names(subject)))
         context = [words(t) & named for t in titles] if titles and named else None
@@ -195,6 +218,7 @@ class Extractive:
         chosen = np.arange(len(texts))
         if shortlist and len(texts) > shortlist:
             chosen = np.argsort(-(cheap + (prior if prior is not None else 0)), kind="stable")[:shortlist]
+            chosen = np.array(list(dict.fromkeys([*chosen.tolist(), *extra])))
         vecs = np.zeros((len(texts), len(qvec)))
         vecs[chosen] = np.array(self.library.embedder.embed([texts[j] for j in chosen]))
         cos[chosen] = vecs[chosen] @ np.array(qvec)
@@ -233,8 +257,20 @@ class Extractive:
         about = np.array([bool(n) for n in named])
         off_subject = ~about if kind.named and (about & ok).any() else np.zeros(len(texts), dtype=bool)
         prior = np.array([passages[c[0]].cosine for c in candidates]) - 10.0 * off_subject
+        # Each side of a comparison is a subject of its own: how much of it each sentence (or the one it continues) holds.
+        halves = []
+        for terms in sides(question) if kind.name == "comparison" else []:
+            held = [words(t) & terms for t in texts]
+            for j in range(1, len(texts)):
+                if continues[j]:
+                    held[j] |= held[j - 1]
+            halves.append(np.array([len(h) / len(terms) for h in held]))
+        # The sentences best on each side's terms are embedded whatever the shortlist: the second side of "Dark Side of
+        # the Moon vs MiniMax" held no sentence among the 20 shortlisted on the question's terms.
+        extra = [int(j) for half in halves for j in np.argsort(-np.where(ok & ~off_subject, half, -1.0), kind="stable")[:SIDE_SHORTLIST]
+                 if half[j] > 0 and ok[j] and not off_subject[j]]
         titles = [passages[c[0]].meta["title"] or "" for c in candidates]
-        score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider, titles)
+        score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider, titles, extra)
         relevance = {}
         for p in passages:
             relevance[p.article_id] = max(relevance.get(p.article_id, -np.inf), p.score)
@@ -247,7 +283,7 @@ class Extractive:
         if cos.max() < self.abstain_below and not (kind is not LOOKUP and wanted and any(n == wanted for n in named)):
             return abstain(question, passages, self.name, float(cos.max()))
         score[~ok | off_subject] = -np.inf
-        picked = select(kind, score, vecs, texts, continues, named, len(wanted))
+        picked = select(kind, score, vecs, texts, continues, named, len(wanted), halves, same)
         if not picked:
             return abstain(question, passages, self.name, float(cos.max()))
         # Oldest article first, and within an article in the order of the text.
@@ -262,30 +298,63 @@ class Extractive:
 
 
 def select(kind: Kind, score: np.ndarray, vecs: np.ndarray, texts: list[str], continues: list[bool],
-           named: list[set[str]], wanted: int) -> list[int]:
+           named: list[set[str]], wanted: int, halves: list[np.ndarray] = (), same: list[bool] = ()) -> list[int]:
     """Greedy maximal marginal relevance: each step takes the sentence with the best score, less kind.novelty times
     its embedding similarity to the closest sentence already taken, plus kind.cover times the share of the
     question's `wanted` names it adds; only sentences within kind.keep_within of the best score, and while the answer
-    stays within kind.words. For broad kinds a continuation ("This means ...") brings the sentence it continues."""
+    stays within kind.words. For broad kinds a continuation ("This means ...") brings the sentence it continues.
+    halves: for a comparison, the share of each side's terms each sentence holds; first each side in turn gets its
+    best sentence among those about it (within kind.keep_within of that side's best), so that neither side is left
+    out when the sentences on one score higher. An explanation (kind.carry) then spends the words left on the
+    sentences that follow those taken, in the order they were taken: the support that follows a claim."""
     if not np.isfinite(score).any():
         return []
     eligible = score >= score.max() - kind.keep_within
     picked: list[int] = []
     covered: set[str] = set()
     used = 0
+
+    def take(group: list[int]) -> bool:
+        nonlocal used
+        size = sum(len(texts[k].split()) for k in group)
+        if picked and used + size > kind.words:
+            return False
+        picked.extend(group)
+        used += size
+        for k in group:
+            covered.update(named[k])
+        return True
+
+    def with_lead(j: int) -> list[int]:
+        return [j - 1, j] if kind is not LOOKUP and continues[j] and np.isfinite(score[j - 1]) and j - 1 not in picked else [j]
+
+    for half in halves:
+        about = np.isfinite(score) & (half > 0)
+        about[picked] = False
+        if not about.any():
+            continue
+        about &= score >= score[about].max() - kind.keep_within
+        closest = (vecs @ vecs[picked].T).max(axis=1) if picked else np.zeros(len(score))
+        # A sentence about this side alone is worth more than one naming both ("the Six Tigers: Zhipu, ..., MiniMax").
+        alone = half - sum(h for h in halves if h is not half)
+        for j in np.argsort(-np.where(about, score - kind.novelty * closest + kind.cover * alone, -np.inf)):
+            if not about[j] or take(with_lead(int(j))):
+                break
+    eligible[picked] = False
     while len(picked) < kind.sentences and eligible.any():
         closest = (vecs @ vecs[picked].T).max(axis=1) if picked else np.zeros(len(score))
         adds = np.array([len(n - covered) / wanted if wanted else 0.0 for n in named])
         j = int(np.argmax(np.where(eligible, score - kind.novelty * closest + kind.cover * adds, -np.inf)))
-        group = [j - 1, j] if kind is not LOOKUP and continues[j] and np.isfinite(score[j - 1]) and j - 1 not in picked else [j]
+        group = with_lead(j)
         eligible[group] = False
-        size = sum(len(texts[k].split()) for k in group)
-        if picked and used + size > kind.words:
-            continue
-        picked += group
-        used += size
-        for k in group:
-            covered |= named[k]
+        take(group)
+    if kind.carry:
+        for j in list(picked):
+            k = j + 1
+            while k in picked:
+                k += 1
+            if k < len(score) and same[k] and np.isfinite(score[k]) and len(picked) < kind.sentences:
+                take([k])
     return picked
 
 
