@@ -63,6 +63,16 @@ def site(tmp_path_factory):
     stop(proc)
 
 
+def open_chat(p, url: str):
+    """Debian's Chromium, headless, on the chat page: (browser, page, question box)."""
+    browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                      "--disable-component-update", "--disable-sync", "--no-first-run"])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    return browser, page, page.get_by_placeholder("Ask a question about the articles…")
+
+
 def ask(url: str, question: str) -> dict:
     return json.loads(Client(url, verbose=False).predict(question, api_name="/ask"))
 
@@ -116,12 +126,7 @@ def test_a_browser_sees_a_streamed_cited_answer_and_article_html_stays_text(site
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(site["url"])
-        box = page.get_by_placeholder("Ask a question about the articles…")
+        browser, page, box = open_chat(p, site["url"])
         box.fill("How many H100 GPUs did Meta use to train Movie Gen?")
         box.press("Enter")
         chat = page.locator(".bubble-wrap, [role=log]").first
@@ -164,12 +169,7 @@ def test_a_browser_gets_a_lookup_a_list_and_an_overview_each_cited(site):
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(site["url"])
-        box = page.get_by_placeholder("Ask a question about the articles…")
+        browser, page, box = open_chat(p, site["url"])
         for n, (question, facts) in enumerate(THREE, 1):
             box.fill(question)
             box.press("Enter")
