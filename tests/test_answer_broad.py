@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import build_engine, classify, quotable
+from rag.answer import build_engine, classify, quotable, sides
 from rag.citations import MARKER
 from rag.evaluate import evaluate, holds, read_cases
 
@@ -47,6 +47,24 @@ def test_question_set_is_broad_and_balanced():
 ])
 def test_questions_are_classified_by_their_opening_words(question, kind):
     assert classify(question).name == kind
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Compare Runway and Pika.", [{"runway"}, {"pika"}]),
+    ("Kuaishou vs ByteDance", [{"kuaishou"}, {"byted"}]),
+    ("How does Baidu's stance on video generation compare with Kuaishou's?", [{"baidu"}, {"kuaishou"}]),
+    ("How do large manufacturers and start-ups differ in their approach to video generation?", [{"larg", "manufactur"}, {"start", "up"}]),
+    ("What is the difference between Vidu and Keling?", [{"vidu"}, {"kele"}]),
+    ("Why did Baidu say no?", []),
+])
+def test_a_comparison_is_split_into_its_sides(question, expected):
+    assert sides(question) == expected
+
+
+def test_each_side_of_a_comparison_is_quoted(engine):
+    a = engine.ask("Dark Side of the Moon vs MiniMax on video generation")
+    assert any("Dark Side of the Moon" in c.quote and "MiniMax" not in c.quote for c in a.citations), a.answer
+    assert any("MiniMax" in c.quote and "Dark Side of the Moon" not in c.quote for c in a.citations), a.answer
 
 
 def test_asking_for_detail_raises_the_budget():
@@ -101,6 +119,7 @@ def test_broad_set_meets_the_fact_targets(either_corpus_library):
     cases, problems = read_cases(str(BROAD))
     assert problems == [] and len(cases) == len(QA)
     r = evaluate(build_engine(either_corpus_library), cases)
-    # Measured 0.78 at 89 words on the embedded store (2026-11-26); the 0.85 target is not reached yet.
-    assert r["fact_recall"] >= 0.75 and r["mean_words"] <= 120, r
+    # Measured 0.80 at 93 words on the embedded store (was 0.78 before comparisons were split into sides); the 0.85
+    # target is not reached yet.
+    assert r["fact_recall"] >= 0.78 and r["mean_words"] <= 120, r
     assert r["answer_accuracy"] is None and r["abstention_precision"] is None and r["n"] == len(cases)
