@@ -8,7 +8,7 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse, Completi
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.llms import LLM, CustomLLM
 
-from .citations import Span, cited, claims_of, quantities, support
+from .citations import cited, claims_of, quantities, support
 from .errors import NewsdeskError
 from .retrieve import Library
 from .types import Answer, Citation, Passage

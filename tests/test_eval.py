@@ -54,3 +54,17 @@ def test_lines_with_facts_instead_of_expect_are_read(tmp_path):
     assert [(c.facts, c.expect) for c in cases] == [(["6144", "30B|30 billion"], [])]
     assert problems == [f"{qa}:2: skipped: \"facts\" must be a list of strings",
                         f"{qa}:3: skipped: an answerable line needs \"expect\" or \"facts\""]
+
+
+def test_eval_without_a_question_set_or_with_a_broken_one_is_one_line_and_builds_nothing(corpus_library, tmp_path):
+    home = corpus_library.settings.home
+    r = run_cli("eval", home=home)
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [
+        "newsdesk: error: name a question set: newsdesk eval QA.jsonl (or --retrieval for the Wikipedia benchmark)"]
+    broken = tmp_path / "wiki.jsonl"
+    broken.write_text('{"question": "What is the symbol flower of Busan?"}\n')  # no "file"
+    for questions in (broken, tmp_path / "missing.jsonl"):
+        r = run_cli("eval", "--retrieval", questions, "--work", tmp_path / "work", "--no-stock", home=home)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 1 and len(lines) == 1 and f"{questions}: cannot read the questions" in lines[0], r.stderr
+    assert not (tmp_path / "work").exists()  # refused before any corpus or store is built
