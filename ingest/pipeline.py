@@ -3,6 +3,7 @@ import fcntl
 import json
 import os
 import sys
+import threading
 from collections import defaultdict
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,9 @@ from rag.store import Store
 from rag.types import Article, chunk_id
 
 from .chunk import chunk
+from .fetch import Fetcher
 from .readers import discover, read_file
+from .sources import Harvest, Sources, harvest, is_url
 
 GROUP_BATCHES = 8  # encoder batches per write group: enough to keep batches full, few enough that progress moves
 
@@ -33,9 +36,16 @@ class Summary:
     duplicates: int = 0
     skipped: int = 0
     failed: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)  # per-source counts, for URLs and sync
 
     def fail(self, path: str, error: str):
         self.failed.append({"path": str(path), "error": error})
+
+    def add(self, other: "Summary"):
+        for key in ("added", "updated", "unchanged", "removed", "duplicates", "skipped"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+        self.failed += other.failed
+        self.sources += other.sources
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,18 +125,18 @@ def under(path: str, roots: list[Path]) -> bool:
 
 def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: bool = False, progress: bool = True,
            warn=lambda msg: print(f"warning: {msg}", file=sys.stderr), embedder: Embedder | None = None) -> Summary:
+    """Files, folders and http(s) URLs (article pages, feeds, sitemaps) into the store."""
     # The lock comes first, so a second ingest refuses at once instead of after reading every file.
     with (nullcontext() if dry_run else ingest_lock(settings.home)):
         return _ingest(paths, settings, prune, dry_run, progress, warn, embedder)
 
 
-def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summary:
-    summary = Summary()
+def read_files(paths: list[str], settings: Settings, summary: Summary, progress: bool, warn) -> tuple[list[Article], set[str]]:
+    """The articles of the files under paths, and the files that failed (their stored articles are kept)."""
     found = discover(paths)
     summary.skipped = len(found.skipped)
     for where, error in found.failures:
         summary.fail(where, error)
-
     articles: list[Article] = []
     failed_files = {os.path.realpath(p) for p, _ in found.failures}
     for path in tqdm(found.files, desc="reading", unit="file", disable=not progress, file=sys.stderr, leave=False):
@@ -141,36 +151,78 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
         for note in result.notes:
             warn(note)
         articles.extend(result.articles)
+    return articles, failed_files
 
+
+def fetch(urls: list[str], fetcher: Fetcher, sources: Sources, settings: Settings, stop: threading.Event, progress: bool) -> list[Harvest]:
+    harvests = []
+    for url in urls:
+        if stop.is_set():
+            break
+        with tqdm(desc=f"fetching {url[:60]}", unit="page", disable=not progress, file=sys.stderr, leave=False) as bar:
+            harvests.append(harvest(url, fetcher, sources, settings, stop, bar))
+    return harvests
+
+
+def harvested(h: Harvest, summary: Summary):
+    for where, error in h.failures:
+        summary.fail(where, error)
+    summary.unchanged += h.known + h.unchanged
+
+
+def write_all(todo: list[Article], settings: Settings, manifest: Manifest, store: Store, embedder: Embedder | None, progress: bool) -> Embedder | None:
+    """Embed and store planned articles in groups; returns the embedder, loaded only if there was work."""
+    if not todo:
+        return embedder
+    store.collection  # fail on an unreachable store before spending time on the model
+    embedder = embedder or Embedder(settings)
+    embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
+    writer = Writer(settings, manifest, store, embedder)
+    with tqdm(total=len(todo), desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
+        group, size = [], 0
+        for a in todo:
+            group.append(a)
+            size += len(a.text) // 600 + 1  # about one chunk per 600 characters
+            if size >= GROUP_BATCHES * settings.batch_size:
+                writer.write(group)
+                bar.update(len(group))
+                group, size = [], 0
+        if group:
+            writer.write(group)
+            bar.update(len(group))
+    return embedder
+
+
+def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summary:
+    summary = Summary()
+    urls = [p for p in paths if is_url(p)]
+    articles, failed_files = read_files([p for p in paths if not is_url(p)], settings, summary, progress, warn)
     manifest = Manifest(settings.manifest_path)
     store = Store(settings)
+    sources = Sources(manifest)
+    harvests = []
+    if urls:
+        fetcher = Fetcher(settings)
+        try:
+            harvests = fetch(urls, fetcher, sources, settings, threading.Event(), progress)
+        finally:
+            fetcher.close()
+    for h in harvests:
+        harvested(h, summary)
+        articles.extend(h.articles)
     todo, seen = plan(articles, manifest, summary)
     gone = []
     if prune:
-        roots = [Path(os.path.realpath(p)) for p in paths]
+        roots = [Path(os.path.realpath(p)) for p in paths if not is_url(p)]
         gone = [r["article_id"] for r in manifest.articles()
                 if r["article_id"] not in seen and r["source"] not in failed_files and under(r["source"], roots)]
         summary.removed = len(gone)
     if dry_run:
         return summary
     sweep(manifest, store)
-    if todo:
-        store.collection  # fail on an unreachable store before spending time on the model
-        embedder = embedder or Embedder(settings)
-        embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
-        writer = Writer(settings, manifest, store, embedder)
-        with tqdm(total=len(todo), desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
-            group, size = [], 0
-            for a in todo:
-                group.append(a)
-                size += len(a.text) // 600 + 1  # about one chunk per 600 characters
-                if size >= GROUP_BATCHES * settings.batch_size:
-                    writer.write(group)
-                    bar.update(len(group))
-                    group, size = [], 0
-            if group:
-                writer.write(group)
-                bar.update(len(group))
+    write_all(todo, settings, manifest, store, embedder, progress)
+    for h in harvests:
+        sources.remember(h)
     for article_id in gone:
         manifest.retire(article_id)
     if gone:
@@ -179,6 +231,40 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
     manifest.set_meta("last_ingest", now())
     manifest.close()
     return summary
+
+
+def sync(settings: Settings, stop: threading.Event | None = None, progress: bool = True, embedder: Embedder | None = None) -> tuple[Summary, Embedder | None]:
+    """Poll every followed source once and store what is new or changed, source by source, so a stop (or a crash)
+    loses at most the source in hand. Returns the summary and the embedder, for the next round of `sync --every`."""
+    stop = stop or threading.Event()
+    total = Summary()
+    with ingest_lock(settings.home):
+        manifest = Manifest(settings.manifest_path)
+        store, sources = Store(settings), Sources(manifest)
+        fetcher = Fetcher(settings)
+        try:
+            for source in sources.all():
+                if stop.is_set():
+                    break
+                [h] = fetch([source.url], fetcher, sources, settings, stop, progress)
+                part = Summary()
+                harvested(h, part)
+                todo, _ = plan(h.articles, manifest, part)
+                sweep(manifest, store)
+                embedder = write_all(todo, settings, manifest, store, embedder, progress)
+                sources.remember(h)
+                part.sources = [{"name": source.name, "url": source.url, "kind": h.kind or source.kind, "listed": h.listed,
+                                 "fetched": h.fetched, "not_modified": h.not_modified, "added": part.added, "updated": part.updated,
+                                 "unchanged": part.unchanged, "duplicates": part.duplicates, "failed": len(part.failed), "error": h.error}]
+                total.add(part)
+        finally:
+            fetcher.close()
+        Bm25Index(settings.home).sync(manifest)
+        manifest.set_meta("last_sync", now())
+        if total.added or total.updated:
+            manifest.set_meta("last_ingest", now())
+        manifest.close()
+    return total, embedder
 
 
 def remove(key: str, settings: Settings) -> dict:
@@ -192,6 +278,59 @@ def remove(key: str, settings: Settings) -> dict:
         sweep(manifest, Store(settings))
         Bm25Index(settings.home).rebuild(manifest)
         return {"article_id": row["article_id"], "title": row["title"], "source": row["source"]}
+
+
+def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
+    """Follow a feed, sitemap or page; it is read once now to learn its kind and title, and synced by `sync`."""
+    from .sources import probe, slug
+
+    if not is_url(url):
+        raise InputError(f"{url!r} is not an http(s) URL of a feed, sitemap or article page")
+    manifest = Manifest(settings.manifest_path)
+    sources = Sources(manifest)
+    if any(s.url == url for s in sources.all()):
+        raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
+    if name is not None and sources.find(name) is not None:
+        raise InputError(f"a source is already named {name!r}; pick another --name")
+    fetcher = Fetcher(settings)
+    try:
+        kind, title, entries = probe(url, fetcher)
+    finally:
+        fetcher.close()
+    taken = {s.name for s in sources.all()}
+    base = name or slug(title) or slug(url.split("://", 1)[1]) or "source"
+    name = next(n for n in [base] + [f"{base}-{i}" for i in range(2, 1000)] if n not in taken)
+    sources.add(url, name, kind)
+    manifest.close()
+    return {"name": name, "url": url, "kind": kind, "title": title, "entries": entries}
+
+
+def list_sources(settings: Settings) -> list[dict]:
+    manifest = Manifest(settings.manifest_path)
+    try:
+        return [s.to_dict() for s in Sources(manifest).all()]
+    finally:
+        manifest.close()
+
+
+def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
+    """Stop following a source by name or URL; with purge its articles leave the store too."""
+    with ingest_lock(settings.home):
+        manifest = Manifest(settings.manifest_path)
+        sources = Sources(manifest)
+        source = sources.find(key)
+        if source is None:
+            raise InputError(f"no source named or at {key!r}; `newsdesk sources list` shows them")
+        purged = 0
+        if purge:
+            for row in manifest.articles():
+                if row["source"] == source.url:
+                    purged += manifest.retire(row["article_id"])
+            sweep(manifest, Store(settings))
+            Bm25Index(settings.home).sync(manifest)
+        sources.remove(source.url)
+        manifest.close()
+        return {"name": source.name, "url": source.url, "purged": purged, "kept": 0 if purge else source.articles}
 
 
 def status(settings: Settings) -> dict:
@@ -208,6 +347,8 @@ def status(settings: Settings) -> dict:
         "embedding_model": model_name(settings),
         "precision": resolve_precision(settings.precision),
         "last_ingest": manifest.get_meta("last_ingest"),
+        "sources": len(Sources(manifest).all()),
+        "last_sync": manifest.get_meta("last_sync"),
         "home": str(settings.home.resolve()),
     }
 

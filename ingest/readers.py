@@ -220,22 +220,34 @@ def read_text_file(path: Path, data: bytes, result: ReadResult):
     result.articles.append(Article(text=body, identity=str(path.resolve()), source=str(path.resolve()), extra=extra, **fields))
 
 
-def read_html(path: Path, data: bytes, result: ReadResult):
+def extract_page(html: str, url: str = "") -> tuple[str, dict]:
+    """(body, fields) of an article page, read with trafilatura; the fields' url is the page's canonical one.
+    InputError when the page holds no article text."""
     import trafilatura
 
-    html, _ = decode(data)
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False)
     body = clean(doc.text or "") if doc else ""
     if not body:
         raise InputError("no article text found in the page")
+    try:
+        published = iso_date(doc.date) if doc.date else ""
+    except InputError:
+        published = ""
     fields = {
-        "title": clean(doc.title or "") or path.stem,
+        "title": clean(doc.title or ""),
         "outlet": clean(doc.sitename or doc.hostname or ""),
         "author": clean(doc.author or ""),
-        "date": iso_date(doc.date) if doc.date else "",
+        "date": published,
         "url": doc.url or "",
         "language": doc.language or "",
     }
+    return body, fields
+
+
+def read_html(path: Path, data: bytes, result: ReadResult):
+    html, _ = decode(data)
+    body, fields = extract_page(html)
+    fields["title"] = fields["title"] or path.stem
     result.articles.append(Article(text=body, identity=fields["url"] or str(path.resolve()), source=str(path.resolve()), **fields))
 
 

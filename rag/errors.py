@@ -12,3 +12,11 @@ class StoreError(NewsdeskError):
 
 class BusyError(NewsdeskError):
     """Another process holds the ingest lock."""
+
+
+class FetchError(InputError):
+    """A URL that could not be used; permanent when asking again unchanged would fail again (404, not an article)."""
+
+    def __init__(self, url: str, reason: str, permanent: bool = False):
+        super().__init__(f"{url}: {reason}")
+        self.url, self.reason, self.permanent = url, reason, permanent

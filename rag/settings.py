@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     bm25_keyword_weight: float = Field(0.4, ge=0, description="BM25's weight for keyword queries")
     title_weight: float = Field(0.2, ge=0, description="bonus for a chunk whose article's title the question names")
 
+    # News sources (ingest/fetch.py, ingest/sources.py). Politeness defaults follow common crawler practice: a few
+    # requests at a time per host, a second apart, and a site's robots.txt Crawl-delay when it asks for more.
+    user_agent: str = Field("newsdesk/0.1 (+https://pypi.org/project/newsdesk/; reads the articles its user follows)",
+                            min_length=1, description="sent with every request; robots.txt rules are matched against it")
+    fetch_timeout_s: float = Field(20.0, gt=0, description="connect and per-read timeout")
+    fetch_max_mb: float = Field(10.0, gt=0, description="largest page, feed or sitemap read")
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    fetch_per_host: int = Field(2, ge=1, le=16, description="requests in flight to one host at once")
+    fetch_delay_s: float = Field(1.0, ge=0, description="least time between the starts of two requests to one host")
+    fetch_workers: int = Field(8, ge=1, le=64, description="requests in flight in all")
+    source_max_entries: int = Field(500, ge=1, description="newest entries of a feed or sitemap read per sync")
+
     @property
     def manifest_path(self) -> Path:
         return self.home / "manifest.sqlite"

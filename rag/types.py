@@ -139,3 +139,18 @@ class Answer:
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.answer, "citations": [c.public() for c in self.citations],
                 "abstained": self.abstained, "mode": self.mode, "timings_ms": self.timings_ms}
+
+
+@dataclass
+class Source:
+    """A feed, sitemap or page that `newsdesk sync` polls."""
+    url: str
+    name: str
+    kind: str  # feed, sitemap or page
+    added_at: str
+    last_sync: str = ""
+    last_error: str = ""
+    articles: int = 0  # stored articles that came from it
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("name", "url", "kind", "last_sync", "articles", "last_error", "added_at")}

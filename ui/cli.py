@@ -2,6 +2,7 @@
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -26,23 +27,105 @@ def human_bytes(n: int | None) -> str:
         n /= 1024
 
 
+def print_summary(summary, args, prefix: str = "") -> int:
+    """The summary of an ingest or sync, as one JSON object or as lines; the exit code it implies."""
+    s = summary
+    if args.json:
+        print(json.dumps(s.to_dict(), ensure_ascii=False), flush=True)
+        return 1 if s.failed else 0
+    print(f"{prefix}added {s.added}, updated {s.updated}, unchanged {s.unchanged}, removed {s.removed}, "
+          f"duplicates {s.duplicates}, skipped {s.skipped}, failed {len(s.failed)}")
+    for src in s.sources:
+        state = f"not modified" if src["not_modified"] else f"listed {src['listed']}, fetched {src['fetched']}"
+        print(f"  {src['name']} ({src['kind']}): {state}, added {src['added']}, updated {src['updated']}, "
+              f"unchanged {src['unchanged']}, failed {src['failed']}")
+    for f in s.failed:
+        print(f"failed: {f['path']}: {f['error']}")
+    sys.stdout.flush()
+    return 1 if s.failed else 0
+
+
 def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
     from rag.embed import resolve_precision
 
     summary = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, progress=not args.no_progress)
-    if args.json:
-        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+    code = print_summary(summary, args, prefix="would be " if args.dry_run else "")
+    if summary.added + summary.updated and not args.dry_run and not args.json:
+        print(f"embedded with {settings.embed_model or 'all-MiniLM-L6-v2'} ({resolve_precision(settings.precision)})")
+    return code
+
+
+def interval(value: str) -> float:
+    """Seconds in a duration like 30m, 1h, 90s or 1h30m."""
+    m = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", value.strip())
+    if not value.strip() or not m or not any(m.groups()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 30m, 1h, 90s or 1h30m")
+    d, h, mi, sec = (int(g or 0) for g in m.groups())
+    return d * 86400 + h * 3600 + mi * 60 + sec
+
+
+def cmd_sync(args, settings: Settings) -> int:
+    import signal
+    import threading
+    import time
+    from datetime import datetime
+
+    from ingest.pipeline import list_sources, sync
+    from rag.errors import BusyError, InputError
+
+    if not list_sources(settings):
+        raise InputError("no sources to sync; follow one with `newsdesk sources add URL` (a feed, sitemap or article page)")
+    stop = threading.Event()
+
+    def on_interrupt(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("newsdesk: stopping once the pages in hand are stored (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    embedder, code = None, 0
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            summary, embedder = sync(settings, stop, progress=not args.no_progress, embedder=embedder)
+            code = print_summary(summary, args, prefix=f"{datetime.now().isoformat(timespec='seconds')} " if args.every else "")
+        except BusyError as e:
+            if not args.every:
+                raise
+            print(f"newsdesk: {e}; trying again next round", file=sys.stderr, flush=True)
+        if not args.every:
+            break
+        while not stop.is_set() and time.monotonic() - started < args.every:
+            time.sleep(0.2)
+    if args.every:
+        print("newsdesk: stopped; the store is consistent", file=sys.stderr)
+    return code
+
+
+def cmd_sources(args, settings: Settings) -> int:
+    from ingest.pipeline import add_source, list_sources, remove_source
+
+    if args.action == "add":
+        added = add_source(args.url, settings, name=args.name)
+        print(f"following {added['name']}: {added['kind']} {added['url']}"
+              + (f" ({added['entries']} entries)" if added["kind"] != "page" else "")
+              + "; `newsdesk sync` fetches its articles")
+    elif args.action == "remove":
+        gone = remove_source(args.source, settings, purge=args.purge)
+        print(f"removed {gone['name']} ({gone['url']}); " + (f"{gone['purged']} of its articles removed from the store" if args.purge
+              else f"its {gone['kept']} articles stay in the store (--purge removes them)"))
     else:
-        s = summary
-        prefix = "would be " if args.dry_run else ""
-        print(f"{prefix}added {s.added}, updated {s.updated}, unchanged {s.unchanged}, removed {s.removed}, "
-              f"duplicates {s.duplicates}, skipped {s.skipped}, failed {len(s.failed)}")
-        if s.added + s.updated and not args.dry_run:
-            print(f"embedded with {settings.embed_model or 'all-MiniLM-L6-v2'} ({resolve_precision(settings.precision)})")
-        for f in s.failed:
-            print(f"failed: {f['path']}: {f['error']}")
-    return 1 if summary.failed else 0
+        sources = list_sources(settings)
+        if args.json:
+            print(json.dumps(sources, ensure_ascii=False))
+        elif not sources:
+            print("no sources; follow one with `newsdesk sources add URL`")
+        for s in sources if not args.json else []:
+            print(f"{s['name']}  {s['kind']}  {s['url']}\n    last sync {s['last_sync'] or 'never'}, {s['articles']} articles"
+                  + (f", last error: {s['last_error']}" if s["last_error"] else ""))
+    return 0
 
 
 def cmd_status(args, settings: Settings) -> int:
@@ -55,7 +138,8 @@ def cmd_status(args, settings: Settings) -> int:
         print(f"articles:    {info['articles']}\nchunks:      {info['chunks']}\n"
               f"store:       {info['store']} ({human_bytes(info['store_bytes'])})\n"
               f"embeddings:  {info['embedding_model']} ({info['precision']})\n"
-              f"last ingest: {info['last_ingest'] or 'never'}")
+              f"last ingest: {info['last_ingest'] or 'never'}\n"
+              f"sources:     {info['sources']}, last synced {info['last_sync'] or 'never'}")
     return 0
 
 
@@ -283,13 +367,31 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (env NEWSDESK_CHROMA_URL)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("ingest", help="add or update articles from files and folders")
-    s.add_argument("paths", nargs="+", metavar="PATH")
+    s = sub.add_parser("ingest", help="add or update articles from files, folders and URLs (pages, feeds, sitemaps)")
+    s.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     s.add_argument("--prune", action="store_true", help="remove stored articles whose files are gone")
     s.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     s.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(run=cmd_ingest)
+
+    s = sub.add_parser("sources", help="the feeds, sitemaps and pages that `sync` follows")
+    actions = s.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("add", help="follow a feed, sitemap or article page")
+    a.add_argument("url", metavar="URL")
+    a.add_argument("--name", help="what to call it (default: from its title)")
+    a = actions.add_parser("list", help="every source, its last sync, articles and last error")
+    a.add_argument("--json", action="store_true", help="print one JSON array")
+    a = actions.add_parser("remove", help="stop following a source")
+    a.add_argument("source", metavar="NAME_OR_URL")
+    a.add_argument("--purge", action="store_true", help="remove its articles from the store too")
+    s.set_defaults(run=cmd_sources)
+
+    s = sub.add_parser("sync", help="fetch what is new or changed in every source")
+    s.add_argument("--every", type=interval, metavar="DURATION", help="keep syncing at this interval (30m, 1h, ...) until Ctrl-C")
+    s.add_argument("--json", action="store_true", help="print each sync's summary as one JSON object")
+    s.add_argument("--no-progress", action="store_true", help="no progress bars")
+    s.set_defaults(run=cmd_sync)
 
     s = sub.add_parser("ask", help="answer a question from the articles, with citations")
     s.add_argument("question", nargs="?", help="omit for an interactive multi-turn prompt")

@@ -13,6 +13,7 @@ import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from ingest.pipeline import list_sources
 from rag.answer import build_engine
 from rag.chat import Chat
 from rag.embed import model_name
@@ -124,11 +125,28 @@ def configured_modes(settings: Settings) -> list[str]:
     return modes
 
 
+def ago(iso: str, now: datetime | None = None) -> str:
+    if not iso:
+        return "never synced"
+    seconds = ((now or datetime.now(timezone.utc)) - datetime.fromisoformat(iso)).total_seconds()
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"synced {n} {unit}{'s' if unit == 'day' and n > 1 else ''} ago"
+    return "synced just now"
+
+
 def status_line(library: Library, mode: str) -> str:
     articles, s = library.current(), library.settings
     chunks = sum(len(a["spans"]) for a in articles.values())
     store = f"Chroma server {s.chroma_url}" if s.chroma_url else "embedded Chroma"
-    return f"{len(articles)} articles · {chunks} chunks · {model_name(s).split('/')[-1]} · {mode} · {store}"
+    line = f"{len(articles)} articles · {chunks} chunks · {model_name(s).split('/')[-1]} · {mode} · {store}"
+    sources = list_sources(s)
+    if sources:
+        line += "  \nSources: " + " · ".join(
+            f"{md_text(x['name'])} ({x['articles']} article{'' if x['articles'] == 1 else 's'}, {ago(x['last_sync'])}{', last sync failed' if x['last_error'] else ''})"
+            for x in sources)
+    return line
 
 
 class Web:
@@ -230,6 +248,8 @@ def build(settings: Settings) -> tuple[gr.Blocks, Web]:
         new.click(lambda: ([], {"turns": [], "answers": {}}, render_sources(None)), None, [chatbot, state, sources], api_visibility="private")
         demo.load(lambda m: status_line(web.library, m), [mode], status, api_visibility="private")
         mode.change(lambda m: status_line(web.library, m), [mode], status, api_visibility="private")
+        # A running `sync --every` adds articles and sources' sync times change; the line keeps up without a reload.
+        gr.Timer(60).tick(lambda m: status_line(web.library, m), [mode], status, api_visibility="private")
         gr.api(web.ask, api_name="ask", concurrency_limit=ANSWERS_AT_ONCE, concurrency_id="answer")
     return demo, web
 
