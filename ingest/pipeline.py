@@ -286,6 +286,7 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
 
     if not is_url(url):
         raise InputError(f"{url!r} is not an http(s) URL of a feed, sitemap or article page")
+    given = url
     manifest = Manifest(settings.manifest_path)
     sources = Sources(manifest)
     if any(s.url == url for s in sources.all()):
@@ -294,15 +295,17 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
         raise InputError(f"a source is already named {name!r}; pick another --name")
     fetcher = Fetcher(settings)
     try:
-        kind, title, entries = probe(url, fetcher)
+        url, kind, title, entries = probe(url, fetcher)
     finally:
         fetcher.close()
+    if any(s.url == url for s in sources.all()):
+        raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
     taken = {s.name for s in sources.all()}
     base = name or slug(title) or slug(url.split("://", 1)[1]) or "source"
     name = next(n for n in [base] + [f"{base}-{i}" for i in range(2, 1000)] if n not in taken)
     sources.add(url, name, kind)
     manifest.close()
-    return {"name": name, "url": url, "kind": kind, "title": title, "entries": entries}
+    return {"name": name, "url": url, "kind": kind, "title": title, "entries": entries, "given": given}
 
 
 def list_sources(settings: Settings) -> list[dict]:

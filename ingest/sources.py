@@ -238,16 +238,32 @@ def listing_of(response: Response, kind: str, fetcher: Fetcher) -> Listing:
     return read_sitemap(response, fetcher) if kind == "sitemap" else read_feed(response)
 
 
-def probe(url: str, fetcher: Fetcher) -> tuple[str, str, int]:
-    """(kind, title, entries) of a URL, for `sources add`; FetchError when it is none of page, feed or sitemap."""
+FEED_LINK = re.compile(rb"<link\b[^>]*\btype=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.I)
+
+
+def feed_link(response: Response) -> str:
+    """The feed a page declares (<link rel="alternate" type="application/rss+xml" href="...">), or ""."""
+    for tag in FEED_LINK.findall(response.body[:256 * 1024]):
+        href = re.search(rb"\bhref=[\"']([^\"']+)", tag)
+        if href and re.search(rb"\brel=[\"']?alternate", tag, re.I):
+            return urljoin(response.url, href.group(1).decode("utf-8", errors="replace").strip())
+    return ""
+
+
+def probe(url: str, fetcher: Fetcher) -> tuple[str, str, str, int]:
+    """(url, kind, title, entries) of a source to follow; a web page that declares a feed stands for its feed,
+    since a section or home page is how people name the news they follow. FetchError when it is none of these."""
     response = fetcher.get(url)
     kind = kind_of(response)
+    if kind == "page" and (declared := feed_link(response)):
+        url, response = declared, fetcher.get(declared)
+        kind = kind_of(response)
     if not kind:
         raise FetchError(url, f"not an article, feed or sitemap: the server sent {response.content_type or 'no content type'}")
     if kind == "page":
-        return kind, page_article(response, url).title, 1
+        return url, kind, page_article(response, url).title, 1
     listing = listing_of(response, kind, fetcher)
-    return kind, listing.title, len(listing.entries)
+    return url, kind, listing.title, len(listing.entries)
 
 
 def harvest(url: str, fetcher: Fetcher, sources: Sources, settings, stop: threading.Event, progress=None) -> Harvest:

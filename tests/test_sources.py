@@ -131,6 +131,11 @@ def test_sources_list_and_remove_with_and_without_purge(site, tmp_path, embedder
     b = add_source(site.base + "/feeds/b.rss", settings)
     with pytest.raises(Exception, match="already a source"):
         add_source(site.base + "/feeds/a.rss", settings)
+    # A section page that declares its feed stands for the feed.
+    site.add_feed("/feeds/c.rss", "rss", keys[:1])
+    site.put("/section/c", b'<html><head><link rel="alternate" type="application/rss+xml" href="/feeds/c.rss"></head><body>News</body></html>')
+    assert add_source(site.base + "/section/c", settings, name="beta")["url"] == site.base + "/feeds/c.rss"
+    remove_source("beta", settings)
     sync(settings, progress=False, embedder=embedder)
     listed = {s["name"]: s for s in list_sources(settings)}
     assert set(listed) == {"alpha", b["name"]} and listed["alpha"]["articles"] == 3 and listed["alpha"]["last_sync"]

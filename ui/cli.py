@@ -110,6 +110,7 @@ def cmd_sources(args, settings: Settings) -> int:
     if args.action == "add":
         added = add_source(args.url, settings, name=args.name)
         print(f"following {added['name']}: {added['kind']} {added['url']}"
+              + (f" (the feed {added['given']} declares)" if added["given"] != added["url"] else "")
               + (f" ({added['entries']} entries)" if added["kind"] != "page" else "")
               + "; `newsdesk sync` fetches its articles")
     elif args.action == "remove":
