@@ -24,6 +24,10 @@ class Response:
     last_modified: str = ""
 
 
+class Stopped(Exception):
+    """The sync was asked to stop (Ctrl-C) before this request started."""
+
+
 class Host:
     """One host's politeness state: a slot per allowed concurrent request, and when the next request may start."""
 
@@ -56,8 +60,8 @@ def reason_for(e: httpx.HTTPError, timeout: float) -> str:
 class Fetcher:
     """Fetches URLs on behalf of every source of one sync, sharing per-host limits across threads."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, settings: Settings, stop: threading.Event | None = None):
+        self.settings, self.stop = settings, stop or threading.Event()
         self.client = httpx.Client(headers={"User-Agent": settings.user_agent}, follow_redirects=False,
                                    timeout=httpx.Timeout(settings.fetch_timeout_s))
         self.hosts: dict[str, Host] = {}
@@ -124,8 +128,9 @@ class Fetcher:
             with host.lock:
                 wait = host.next_start - time.monotonic()
                 host.next_start = max(host.next_start, time.monotonic()) + (0 if small else self.delay(url))
-            if wait > 0:
-                time.sleep(wait)
+            # Waiting for the host's turn is where a stop is noticed: requests not yet started are not made.
+            if self.stop.wait(max(wait, 0)):
+                raise Stopped(url)
             deadline = time.monotonic() + 4 * timeout  # a server that drips bytes never trips the per-read timeout
             try:
                 with self.client.stream("GET", url, headers=headers) as r:

@@ -5,6 +5,7 @@ import os
 import sys
 import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -154,14 +155,19 @@ def read_files(paths: list[str], settings: Settings, summary: Summary, progress:
     return articles, failed_files
 
 
-def fetch(urls: list[str], fetcher: Fetcher, sources: Sources, settings: Settings, stop: threading.Event, progress: bool) -> list[Harvest]:
-    harvests = []
-    for url in urls:
-        if stop.is_set():
-            break
-        with tqdm(desc=f"fetching {url[:60]}", unit="page", disable=not progress, file=sys.stderr, leave=False) as bar:
-            harvests.append(harvest(url, fetcher, sources, settings, stop, bar))
-    return harvests
+SOURCES_AT_ONCE = 4  # sources are read side by side: most live on different hosts, each with its own limits
+
+
+def fetch(urls: list[str], settings: Settings, sources: Sources, stop: threading.Event, progress: bool):
+    """Each URL's Harvest, as each completes; sources are read side by side, each host within its own limits."""
+    fetcher = Fetcher(settings, stop)
+    try:
+        with tqdm(desc="fetching", unit="page", total=0, disable=not progress, file=sys.stderr, leave=False) as bar, \
+                ThreadPoolExecutor(SOURCES_AT_ONCE) as pool:
+            for done in as_completed([pool.submit(harvest, url, fetcher, sources, settings, stop, bar) for url in urls]):
+                yield done.result()
+    finally:
+        fetcher.close()
 
 
 def harvested(h: Harvest, summary: Summary):
@@ -199,14 +205,8 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
     articles, failed_files = read_files([p for p in paths if not is_url(p)], settings, summary, progress, warn)
     manifest = Manifest(settings.manifest_path)
     store = Store(settings)
-    sources = Sources(manifest)
-    harvests = []
-    if urls:
-        fetcher = Fetcher(settings)
-        try:
-            harvests = fetch(urls, fetcher, sources, settings, threading.Event(), progress)
-        finally:
-            fetcher.close()
+    sources = Sources(settings.manifest_path)
+    harvests = list(fetch(urls, settings, sources, threading.Event(), progress)) if urls else []
     for h in harvests:
         harvested(h, summary)
         articles.extend(h.articles)
@@ -230,6 +230,7 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
     Bm25Index(settings.home).sync(manifest)
     manifest.set_meta("last_ingest", now())
     manifest.close()
+    sources.close()
     return summary
 
 
@@ -240,55 +241,39 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
     total = Summary()
     with ingest_lock(settings.home):
         manifest = Manifest(settings.manifest_path)
-        store, sources = Store(settings), Sources(manifest)
-        fetcher = Fetcher(settings)
-        try:
-            for source in sources.all():
-                if stop.is_set():
-                    break
-                [h] = fetch([source.url], fetcher, sources, settings, stop, progress)
-                part = Summary()
-                harvested(h, part)
-                todo, _ = plan(h.articles, manifest, part)
-                sweep(manifest, store)
-                embedder = write_all(todo, settings, manifest, store, embedder, progress)
-                sources.remember(h)
-                part.sources = [{"name": source.name, "url": source.url, "kind": h.kind or source.kind, "listed": h.listed,
-                                 "fetched": h.fetched, "not_modified": h.not_modified, "added": part.added, "updated": part.updated,
-                                 "unchanged": part.unchanged, "duplicates": part.duplicates, "failed": len(part.failed), "error": h.error}]
-                total.add(part)
-        finally:
-            fetcher.close()
+        store, sources = Store(settings), Sources(settings.manifest_path)
+        followed = {s.url: s for s in sources.all()}
+        for h in fetch(list(followed), settings, sources, stop, progress):
+            if h.interrupted and not h.records:
+                continue
+            source, part = followed[h.url], Summary()
+            harvested(h, part)
+            todo, _ = plan(h.articles, manifest, part)
+            sweep(manifest, store)
+            embedder = write_all(todo, settings, manifest, store, embedder, progress)
+            sources.remember(h)
+            part.sources = [{"name": source.name, "url": source.url, "kind": h.kind or source.kind, "listed": h.listed,
+                             "fetched": h.fetched, "not_modified": h.not_modified, "added": part.added, "updated": part.updated,
+                             "unchanged": part.unchanged, "duplicates": part.duplicates, "failed": len(part.failed), "error": h.error}]
+            total.add(part)
+        total.sources.sort(key=lambda s: list(followed).index(s["url"]))
         Bm25Index(settings.home).sync(manifest)
         manifest.set_meta("last_sync", now())
         if total.added or total.updated:
             manifest.set_meta("last_ingest", now())
         manifest.close()
+        sources.close()
     return total, embedder
-
-
-def remove(key: str, settings: Settings) -> dict:
-    """Remove one article by id, path or url."""
-    with ingest_lock(settings.home):
-        manifest = Manifest(settings.manifest_path)
-        row = manifest.find(key) or manifest.find(str(Path(key).resolve()))
-        if row is None:
-            raise InputError(f"no stored article with id, path or url {key!r}; `newsdesk status` lists the store")
-        manifest.retire(row["article_id"])
-        sweep(manifest, Store(settings))
-        Bm25Index(settings.home).rebuild(manifest)
-        return {"article_id": row["article_id"], "title": row["title"], "source": row["source"]}
 
 
 def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
     """Follow a feed, sitemap or page; it is read once now to learn its kind and title, and synced by `sync`."""
-    from .sources import probe, slug
+    from .sources import default_name, probe
 
     if not is_url(url):
         raise InputError(f"{url!r} is not an http(s) URL of a feed, sitemap or article page")
     given = url
-    manifest = Manifest(settings.manifest_path)
-    sources = Sources(manifest)
+    sources = Sources(settings.manifest_path)
     if any(s.url == url for s in sources.all()):
         raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
     if name is not None and sources.find(name) is not None:
@@ -301,26 +286,25 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
     if any(s.url == url for s in sources.all()):
         raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
     taken = {s.name for s in sources.all()}
-    base = name or slug(title) or slug(url.split("://", 1)[1]) or "source"
+    base = name or default_name(url, title)
     name = next(n for n in [base] + [f"{base}-{i}" for i in range(2, 1000)] if n not in taken)
     sources.add(url, name, kind)
-    manifest.close()
+    sources.close()
     return {"name": name, "url": url, "kind": kind, "title": title, "entries": entries, "given": given}
 
 
 def list_sources(settings: Settings) -> list[dict]:
-    manifest = Manifest(settings.manifest_path)
+    sources = Sources(settings.manifest_path)
     try:
-        return [s.to_dict() for s in Sources(manifest).all()]
+        return [s.to_dict() for s in sources.all()]
     finally:
-        manifest.close()
+        sources.close()
 
 
 def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
     """Stop following a source by name or URL; with purge its articles leave the store too."""
     with ingest_lock(settings.home):
-        manifest = Manifest(settings.manifest_path)
-        sources = Sources(manifest)
+        manifest, sources = Manifest(settings.manifest_path), Sources(settings.manifest_path)
         source = sources.find(key)
         if source is None:
             raise InputError(f"no source named or at {key!r}; `newsdesk sources list` shows them")
@@ -333,6 +317,7 @@ def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
             Bm25Index(settings.home).sync(manifest)
         sources.remove(source.url)
         manifest.close()
+        sources.close()
         return {"name": source.name, "url": source.url, "purged": purged, "kept": 0 if purge else source.articles}
 
 
@@ -350,7 +335,7 @@ def status(settings: Settings) -> dict:
         "embedding_model": model_name(settings),
         "precision": resolve_precision(settings.precision),
         "last_ingest": manifest.get_meta("last_ingest"),
-        "sources": len(Sources(manifest).all()),
+        "sources": len(list_sources(settings)),
         "last_sync": manifest.get_meta("last_sync"),
         "home": str(settings.home.resolve()),
     }

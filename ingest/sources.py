@@ -10,13 +10,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from rag.errors import FetchError, InputError
 from rag.manifest import Manifest, now
 from rag.types import Article, Source
 
-from .fetch import Fetcher, Response
+from .fetch import Fetcher, Response, Stopped
 from .readers import decode, extract_page, iso_date
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -77,12 +78,17 @@ class Harvest:
 
 
 class Sources:
-    """The followed sources and the fetch records, in the manifest's database."""
+    """The followed sources and the fetch records, in the manifest's database, over a connection of their own:
+    fetching threads read it while the writer commits articles through the manifest's."""
 
-    def __init__(self, manifest: Manifest):
-        self.manifest, self.db = manifest, manifest.db
+    def __init__(self, path: Path):
+        self.manifest = Manifest(path)
+        self.db = self.manifest.db
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()  # one SQLite connection, shared by the fetching threads
+
+    def close(self):
+        self.manifest.close()
 
     def all(self) -> list[Source]:
         rows = self.db.execute(
@@ -132,6 +138,18 @@ class Sources:
 
 def slug(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:40].strip("-")
+
+
+def default_name(url: str, title: str) -> str:
+    """A short name to type: the listing's title, else the site and the file ("nytimes-news" for
+    https://www.nytimes.com/sitemaps/news.xml)."""
+    if slug(title):
+        return slug(title)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    site = host if re.fullmatch(r"[\d.]+|\[.*\]", host) else host.rsplit(".", 1)[0]
+    stem = parts.path.rstrip("/").rsplit("/", 1)[-1].split(".")[0]
+    return slug(f"{site} {stem}") or "source"
 
 
 def kind_of(response: Response) -> str:
@@ -269,6 +287,9 @@ def probe(url: str, fetcher: Fetcher) -> tuple[str, str, str, int]:
 def harvest(url: str, fetcher: Fetcher, sources: Sources, settings, stop: threading.Event, progress=None) -> Harvest:
     """Fetch one source: its listing (conditionally) and every listed page that is new or changed."""
     h = Harvest(url)
+    if stop.is_set():
+        h.interrupted = True
+        return h
     try:
         response = fetcher.get(url, *sources.validators(url))
         if response.status == 304:
@@ -287,6 +308,9 @@ def harvest(url: str, fetcher: Fetcher, sources: Sources, settings, stop: thread
         h.error = e.reason
         h.failures.append((e.url, e.reason))
         return h
+    except Stopped:
+        h.interrupted = True
+        return h
     h.title = listing.title
     entries = list({e.url: e for e in listing.entries}.values())
     h.listed = len(entries)
@@ -300,8 +324,9 @@ def harvest(url: str, fetcher: Fetcher, sources: Sources, settings, stop: thread
             todo.append(e)
     transient = []
     if progress is not None:
-        progress.total = len(todo)
-        progress.refresh()
+        with sources.lock:
+            progress.total = (progress.total or 0) + len(todo)
+            progress.refresh()
 
     def one(entry: Entry):
         if stop.is_set():
@@ -309,6 +334,8 @@ def harvest(url: str, fetcher: Fetcher, sources: Sources, settings, stop: thread
             return
         try:
             take_page(h, entry.url, entry, fetcher, sources, outlet=listing.title)
+        except Stopped:
+            h.interrupted = True
         except FetchError as e:
             h.failures.append((entry.url, e.reason))
             if e.permanent:

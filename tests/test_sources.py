@@ -292,6 +292,32 @@ def test_sync_every_runs_until_ctrl_c_and_leaves_the_store_consistent(site, foll
     assert out.returncode == 0 and "consistent" in out.stdout
 
 
+def test_ctrl_c_during_a_sync_stores_the_pages_in_hand_and_the_next_sync_fetches_the_rest(site, tmp_path):
+    keys = site.keys[140:150]
+    site.add_feed("/feeds/long.rss", "rss", keys)
+    home = tmp_path / "home"
+    assert run_cli("sources", "add", site.base + "/feeds/long.rss", home=home).returncode == 0
+    site.clear_log()
+    env = {**os.environ, "NEWSDESK_HOME": str(home), "NEWSDESK_FETCH_DELAY_S": "0.5"}
+    proc = subprocess.Popen([str(BIN / "newsdesk"), "sync", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    pages = {path_of(site.url(k)) for k in keys}
+    deadline = time.time() + 60
+    while sum(r.path in pages for r in site.requests) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "stopped; the store is consistent" in err, err
+    first = int(re.match(r"added (\d+)", out).group(1))
+    assert 1 <= first < len(keys)
+    assert run_cli("check", home=home).returncode == 0
+    out = run_cli("sync", "--no-progress", "--json", home=home, env={"NEWSDESK_FETCH_DELAY_S": "0"})
+    import json
+
+    second = json.loads(out.stdout)
+    assert first + second["added"] + second["duplicates"] == len(keys) and not second["failed"]
+
+
 def test_cli_sources_commands_and_sync_json(site, tmp_path):
     home = tmp_path / "home"
     site.add_feed("/feeds/cli.atom", "atom", site.keys[130:132])

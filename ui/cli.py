@@ -99,8 +99,8 @@ def cmd_sync(args, settings: Settings) -> int:
             break
         while not stop.is_set() and time.monotonic() - started < args.every:
             time.sleep(0.2)
-    if args.every:
-        print("newsdesk: stopped; the store is consistent", file=sys.stderr)
+    if stop.is_set():
+        print("newsdesk: stopped; the store is consistent" + ("" if args.every else "; `newsdesk sync` fetches the rest"), file=sys.stderr)
     return code
 
 
