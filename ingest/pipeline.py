@@ -266,6 +266,19 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
     return total, embedder
 
 
+def remove(key: str, settings: Settings) -> dict:
+    """Remove one article by id, path or url."""
+    with ingest_lock(settings.home):
+        manifest = Manifest(settings.manifest_path)
+        row = manifest.find(key) or manifest.find(str(Path(key).resolve()))
+        if row is None:
+            raise InputError(f"no stored article with id, path or url {key!r}; `newsdesk status` lists the store")
+        manifest.retire(row["article_id"])
+        sweep(manifest, Store(settings))
+        Bm25Index(settings.home).rebuild(manifest)
+        return {"article_id": row["article_id"], "title": row["title"], "source": row["source"]}
+
+
 def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
     """Follow a feed, sitemap or page; it is read once now to learn its kind and title, and synced by `sync`."""
     from .sources import default_name, probe

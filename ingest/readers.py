@@ -233,9 +233,12 @@ def extract_page(html: str, url: str = "") -> tuple[str, dict]:
         published = iso_date(doc.date) if doc.date else ""
     except InputError:
         published = ""
+    outlet = clean(doc.sitename or doc.hostname or "")
+    if re.match(r"https?://", outlet):  # some sites name themselves by their address
+        outlet = re.sub(r"^https?://(www\.)?", "", outlet).rstrip("/")
     fields = {
         "title": clean(doc.title or ""),
-        "outlet": clean(doc.sitename or doc.hostname or ""),
+        "outlet": outlet,
         "author": clean(doc.author or ""),
         "date": published,
         "url": doc.url or "",

@@ -9,7 +9,7 @@ def test_ingest_corpus_twice_then_status_and_remove(tmp_path):
     home = tmp_path / "home"
     first = run_cli("ingest", CORPUS, "--json", home=home)
     assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout) == {"added": 1, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0, "skipped": 0, "failed": []}
+    assert json.loads(first.stdout) == {"added": 1, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0, "skipped": 0, "failed": [], "sources": []}
     assert "embedding" in first.stderr and "article/s" in first.stderr  # the progress bar
     second = run_cli("ingest", CORPUS, "--json", home=home)
     assert json.loads(second.stdout)["added"] == 0 and json.loads(second.stdout)["unchanged"] == 1

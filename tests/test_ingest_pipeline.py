@@ -9,7 +9,7 @@ from rag.manifest import Manifest
 
 def test_ingest_twice_adds_nothing_the_second_time(settings, corpus_copy, embedder):
     first = ingest([str(corpus_copy)], settings, embedder=embedder, progress=False)
-    assert first.to_dict() == {"added": 1, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0, "skipped": 0, "failed": []}
+    assert first.to_dict() == {"added": 1, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0, "skipped": 0, "failed": [], "sources": []}
     ids_before = sorted(stored(settings)["ids"])
     second = ingest([str(corpus_copy)], settings, embedder=embedder, progress=False)
     assert (second.added, second.unchanged, second.updated) == (0, 1, 0)
