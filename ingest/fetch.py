@@ -1,6 +1,8 @@
 """Polite, bounded HTTP for news sources: robots.txt, per-host limits and delays, timeouts, a redirect cap and a size cap."""
+import re
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -22,6 +24,7 @@ class Response:
     content_type: str  # lower-case, without parameters
     etag: str = ""
     last_modified: str = ""
+    charset: str = ""  # from the Content-Type header
 
 
 class Stopped(Exception):
@@ -39,6 +42,20 @@ class Host:
         self.robots: Protego | None = None
         self.robots_error = ""
         self.robots_read = -ROBOTS_TTL_S
+
+
+def gunzipped(body: bytes, url: str, cap: int) -> bytes:
+    """A body that is itself a gzip file (sitemap.xml.gz, served as application/x-gzip), unpacked within the cap."""
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    unpack = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        data = unpack.decompress(body, cap + 1)
+    except zlib.error as e:
+        raise FetchError(url, f"a broken gzip file ({e})", permanent=True) from None
+    if len(data) > cap:
+        raise FetchError(url, f"too big: over the {cap / 1048576:g} MB limit unpacked (NEWSDESK_FETCH_MAX_MB)", permanent=True)
+    return data
 
 
 def host_of(url: str) -> str:
@@ -150,7 +167,9 @@ class Fetcher:
                             raise FetchError(url, f"too big: over the {cap / 1048576:g} MB limit (NEWSDESK_FETCH_MAX_MB)", permanent=True)
                         if time.monotonic() > deadline:
                             raise FetchError(url, f"too slow: the body took over {4 * timeout:g} s")
-                    return Response(url, r.status_code, bytes(body), r.headers.get("content-type", "").split(";")[0].strip().lower(),
-                                    r.headers.get("etag", ""), r.headers.get("last-modified", "")), None
+                    content_type = r.headers.get("content-type", "")
+                    charset = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
+                    return Response(url, r.status_code, gunzipped(bytes(body), url, cap), content_type.split(";")[0].strip().lower(),
+                                    r.headers.get("etag", ""), r.headers.get("last-modified", ""), charset.group(1) if charset else ""), None
             except httpx.HTTPError as e:
                 raise FetchError(url, reason_for(e, timeout)) from None

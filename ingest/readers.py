@@ -105,14 +105,15 @@ def declared_charset(data: bytes) -> str | None:
     return m.group(1).decode("ascii").lower() if m else None
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding that read it: a BOM, the declared charset, UTF-8, then GB18030 (common for Chinese text)."""
+def decode(data: bytes, charset: str = "") -> tuple[str, str]:
+    """Text and the encoding that read it: a BOM, the charset an HTTP server sent, the one the text declares, UTF-8,
+    then GB18030 (common for Chinese text)."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
     if b"\x00" in data[:8192]:
         raise InputError("binary data, not text: is the file extension right?")
-    candidates = [declared_charset(data), "utf-8", "gb18030"]
+    candidates = [charset.lower(), declared_charset(data), "utf-8", "gb18030"]
     for enc in dict.fromkeys(c for c in candidates if c):
         try:
             return data.decode(enc), enc

@@ -21,7 +21,8 @@ from .fetch import Fetcher, Response, Stopped
 from .readers import decode, extract_page, iso_date
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
-XML_TYPES = {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml"}
+XML_TYPES = {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml",
+             "application/x-gzip", "application/gzip"}  # the last two: sitemap.xml.gz, unpacked by the fetcher
 MAX_CHILD_SITEMAPS = 50
 
 SCHEMA = """
@@ -238,7 +239,7 @@ def page_article(response: Response, source: str, entry: Entry | None = None, ou
     if response.content_type not in HTML_TYPES:
         raise FetchError(response.url, f"not an article: the server sent {response.content_type or 'no content type'}, not HTML", permanent=True)
     try:
-        html, _ = decode(response.body)
+        html, _ = decode(response.body, response.charset)
         body, fields = extract_page(html, response.url)
     except InputError as e:
         raise FetchError(response.url, f"not an article: {e}", permanent=True) from None

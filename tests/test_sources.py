@@ -1,4 +1,5 @@
 """News sources against a real HTTP server on loopback serving 181 real article pages, feeds and sitemaps."""
+import gzip
 import os
 import re
 import signal
@@ -223,12 +224,23 @@ def test_ingest_takes_urls_beside_files_and_refuses_what_is_not_an_article(site,
     page = site.url(site.keys[110])
     site.put("/files/report.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="application/pdf")
     site.put("/files/broken.rss", b"<rss><channel><item><title>oops", content_type="application/rss+xml")
+    # A Latin-1 page that says so only in its HTTP header, and a gzipped sitemap file.
+    latin = "<html><head><title>Café crème</title></head><body><article><h1>Café crème</h1><p>" + \
+        "Le café crème coûte trois euros à Paris, où les garçons de café servent les clients pressés. " * 8 + "</p></article></body></html>"
+    site.put("/fr/cafe", latin.encode("latin-1"), content_type="text/html; charset=iso-8859-1")
+    site.add_feed("/plain-sitemap.xml", "sitemap", [site.keys[112]])
+    site.put("/sitemap.xml.gz", gzip.compress(site.feed("/plain-sitemap.xml")), content_type="application/x-gzip")
     moved = site.url(site.keys[111])
     site.put("/go/moved", b"", status=301, headers={"Location": moved})
     summary = ingest([page, site.base + "/files/report.pdf", site.base + "/files/broken.rss", "http://127.0.0.1:9/nothing-listens",
-                      site.base + "/go/moved"], settings, progress=False, embedder=embedder)
+                      "http://no-such-host.invalid/news", site.base + "/go/moved", site.base + "/fr/cafe", site.base + "/sitemap.xml.gz"],
+                     settings, progress=False, embedder=embedder)
     errors = {f["path"]: f["error"] for f in summary.failed}
-    assert summary.added == 2 and len(errors) == 3
+    assert summary.added == 4 and len(errors) == 4, errors
+    assert "coûte trois euros" in stored_by_url(settings)[site.base + "/fr/cafe"]["text"]
+    assert site.url(site.keys[112]) in stored_by_url(settings)
+    # .invalid never resolves (RFC 2606); where name lookups cannot leave the machine, that may be a timeout instead
+    assert re.search(r"DNS: host not found|timed out|cannot connect", errors["http://no-such-host.invalid/news"])
     assert moved in stored_by_url(settings)  # a redirected URL is stored under where it led
     assert "not an article, feed or sitemap" in errors[site.base + "/files/report.pdf"]
     assert "feed not parseable" in errors[site.base + "/files/broken.rss"]
