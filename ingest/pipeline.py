@@ -18,6 +18,7 @@ from rag.errors import BusyError, InputError
 from rag.manifest import Manifest, now
 from rag.settings import Settings
 from rag.store import Store
+from rag.stories import place
 from rag.types import Article, chunk_id
 
 from .chunk import chunk
@@ -90,8 +91,17 @@ class Writer:
         vectors = self.embedder.embed([c.embed_text for c in chunks])
         self.store.upsert([c.id for c in chunks], vectors, [c.text for c in chunks], [c.metadata() for c in chunks])
         for a in articles:
-            self.manifest.commit(a, spans[a.id])
+            # Placed one by one as committed, so near-duplicates within one group find each other.
+            self.manifest.commit(a, spans[a.id], place(a.text, a.id, self.manifest))
         sweep(self.manifest, self.store)
+
+
+def place_unplaced(manifest: Manifest, progress: bool = False):
+    """Give articles stored before stories existed their story, once, oldest first (the earliest becomes the story)."""
+    todo = manifest.unplaced()
+    rows = sorted((manifest.get(aid) for aid in todo), key=lambda r: (r["date"] or "9999", r["ingested_at"]))
+    for row in tqdm(rows, desc="grouping stories", unit="article", disable=not progress or len(rows) < 100, file=sys.stderr, leave=False):
+        manifest.place([(row["article_id"], place(row["text"], row["article_id"], manifest))])
 
 
 def plan(articles: list[Article], manifest: Manifest, summary: Summary) -> tuple[list[Article], set[str]]:
@@ -220,6 +230,7 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
     if dry_run:
         return summary
     sweep(manifest, store)
+    place_unplaced(manifest, progress)
     write_all(todo, settings, manifest, store, embedder, progress)
     for h in harvests:
         sources.remember(h)
@@ -243,6 +254,7 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
         manifest = Manifest(settings.manifest_path)
         store, sources = Store(settings), Sources(settings.manifest_path)
         followed = {s.url: s for s in sources.all()}
+        place_unplaced(manifest, progress)
         for h in fetch(list(followed), settings, sources, stop, progress):
             if h.interrupted and not h.records:
                 continue
@@ -337,11 +349,16 @@ def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
 def status(settings: Settings) -> dict:
     from rag.embed import model_name, resolve_precision
 
+    from rag.stories import story_count
+
     manifest = Manifest(settings.manifest_path)
     articles, chunks = manifest.counts()
+    stories, shared = story_count(manifest)
     store = Store(settings)
     return {
         "articles": articles,
+        "stories": stories,
+        "stories_in_several_articles": shared,
         "chunks": chunks,
         "store": store.location,
         "store_bytes": store.size_bytes(),
@@ -377,9 +394,11 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
         orphans = stored - live.keys() - {cid for _, ids in stale for cid in ids}
         saved = Bm25Index(settings.home).saved()
         bm25_ok = saved["generation"] == manifest.generation and set(saved.get("ids", [])) == live.keys()
+        unplaced = manifest.unplaced()
         report = {"articles": len(set(live.values())), "chunks": len(live), "missing_chunks": len(missing),
-                  "orphan_chunks": len(orphans), "unfinished_versions": len(stale), "bm25_in_step": bm25_ok, "repaired": False}
-        if repair and (missing or orphans or stale or not bm25_ok):
+                  "orphan_chunks": len(orphans), "unfinished_versions": len(stale), "bm25_in_step": bm25_ok,
+                  "without_story": len(unplaced), "repaired": False}
+        if repair and (missing or orphans or stale or not bm25_ok or unplaced):
             sweep(manifest, store)
             if orphans:
                 store.delete(sorted(orphans))
@@ -390,5 +409,6 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
             if articles:
                 Writer(settings, manifest, store, embedder or Embedder(settings)).write(articles)
             Bm25Index(settings.home).rebuild(manifest)
+            place_unplaced(manifest)
             report["repaired"] = True
         return report

@@ -10,7 +10,7 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import QueryBundle
 
 from .errors import InputError
-from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, to_passages
+from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, OnePerStory, also_in, to_passages
 from .citations import NAME, cite
 from .text import STOPWORDS, units, words
 from .types import Answer, Passage
@@ -385,6 +385,7 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         qvec = self.library.embedder.embed([question])[0]
         bundle = QueryBundle(query_str=question, embedding=qvec)
         nodes = HybridRetriever(self.library, top_k, self.filters).retrieve(bundle)
+        nodes = OnePerStory(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = MergeAdjacent(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = LimitPerArticle(max_per_article=per_article).postprocess_nodes(nodes, bundle)[:top_k]
         passages = to_passages(nodes, self.library)
@@ -394,6 +395,12 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         """on_delta, if given, receives an LLM's text as it streams (before it is checked)."""
         t0 = time.perf_counter()
         question = check_question(question)
+        from .timeline import asks_for_timeline, timeline_answer  # timeline builds on this module
+
+        if asks_for_timeline(question):
+            answer = timeline_answer(self.library, question, self.filters)
+            answer.timings_ms = {"total": round((time.perf_counter() - t0) * 1000, 1)}
+            return answer
         qvec, passages = self.retrieve_passages(question)
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
@@ -416,7 +423,7 @@ def bylines(library: Library, passages: list[Passage]) -> list[Passage]:
         for start, end in article["spans"]:
             text = article["text"][start:end]
             if article["author"] and article["author"] in text and not any(p.article_id == aid and p.start <= start < p.end for p in passages):
-                out.append(Passage(aid, start, end, text, 0.0, cosine, {k: article[k] for k in ARTICLE_FIELDS}))
+                out.append(Passage(aid, start, end, text, 0.0, cosine, {**{k: article[k] for k in ARTICLE_FIELDS}, "also": also_in(library, aid)}))
                 break
     return out
 

@@ -110,7 +110,7 @@ def cite(n: int, p: Passage, quote: str, qs: int, qe: int) -> Citation:
     m = p.meta
     return Citation(n=n, title=m["title"], outlet=m["outlet"], author=m["author"], date=m["date"], url=m["url"],
                     path=m["source"], passage=p.text, quote=quote, article_id=p.article_id, start=p.start, end=p.end,
-                    quote_start=qs, quote_end=qe)
+                    quote_start=qs, quote_end=qe, also=m.get("also", []))
 
 
 @dataclass

@@ -21,6 +21,12 @@ CREATE TABLE IF NOT EXISTS stale (
     PRIMARY KEY (article_id, content_hash)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+-- Stories (rag/stories.py): each live article's story, and its LSH band keys, written with the article.
+CREATE TABLE IF NOT EXISTS story_of (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS story_of_story ON story_of(story_id);
+CREATE TABLE IF NOT EXISTS story_bands (key INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS story_bands_key ON story_bands(key);
+CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
 """
 
 COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, spans, ingested_at"
@@ -67,10 +73,11 @@ class Manifest:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", versions)
 
-    def commit(self, article: Article, spans: list[tuple[int, int]]):
+    def commit(self, article: Article, spans: list[tuple[int, int]], story: tuple[str, list[int]] | None = None):
         """Make this version live in one transaction; the version it replaces becomes stale.
 
-        spans are the chunks' character offsets, so retrieval can rebuild passages without the vector store."""
+        spans are the chunks' character offsets, so retrieval can rebuild passages without the vector store; story is
+        (story id, LSH band keys) from rag.stories.place, kept in step with the article in the same transaction."""
         old = self.get(article.id)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
@@ -83,7 +90,46 @@ class Manifest:
                 (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
                  json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(spans), json.dumps(spans), now()),
             )
+            if story is not None:
+                self._forget_story(a.id)
+                self.db.execute("INSERT INTO story_of VALUES (?, ?)", (a.id, story[0]))
+                self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, a.id) for k in story[1]])
             self._bump()
+
+    def _forget_story(self, article_id: str):
+        self.db.execute("DELETE FROM story_of WHERE article_id = ?", (article_id,))
+        self.db.execute("DELETE FROM story_bands WHERE article_id = ?", (article_id,))
+
+    def place(self, placed: list[tuple[str, tuple[str, list[int]]]]):
+        """Record the stories of live articles stored before stories existed: (article id, (story id, band keys))."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for article_id, (story_id, keys) in placed:
+                self._forget_story(article_id)
+                self.db.execute("INSERT INTO story_of VALUES (?, ?)", (article_id, story_id))
+                self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, article_id) for k in keys])
+
+    def story_candidates(self, keys: list[int], limit: int) -> list[str]:
+        """Live articles sharing LSH bands with keys, those sharing the most first."""
+        if not keys:
+            return []
+        rows = self.db.execute(f"SELECT article_id, COUNT(*) AS n FROM story_bands WHERE key IN ({','.join('?' * len(keys))}) "
+                               "GROUP BY article_id ORDER BY n DESC LIMIT ?", (*keys, limit)).fetchall()
+        return [r[0] for r in rows]
+
+    def story_of(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT story_id FROM story_of WHERE article_id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def story_rows(self) -> list[sqlite3.Row]:
+        """Every live article's title, outlet, date, url and story (its own id when it has none yet)."""
+        return self.db.execute("SELECT a.article_id, a.title, a.outlet, a.date, a.url, LENGTH(a.text) AS length, "
+                               "COALESCE(s.story_id, a.article_id) AS story_id "
+                               "FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id").fetchall()
+
+    def unplaced(self) -> list[str]:
+        """Live articles without a story: stored before stories existed."""
+        return [r[0] for r in self.db.execute("SELECT article_id FROM articles WHERE article_id NOT IN (SELECT article_id FROM story_of)")]
 
     def retire(self, article_id: str) -> bool:
         """Take an article out of the live set; its chunks become stale."""
@@ -94,6 +140,7 @@ class Manifest:
                 return False
             self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (article_id, old["content_hash"], old["n_chunks"]))
             self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+            self._forget_story(article_id)
             self._bump()
         return True
 

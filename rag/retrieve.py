@@ -113,6 +113,7 @@ class Library:
         self.embedder = embedder or Embedder(settings)
         self.bm25 = Bm25Index(settings.home)
         self.articles: dict[str, dict] = {}
+        self.stories: dict[str, list[str]] = {}  # story id -> its articles, earliest (then longest) first, undated last
         self.titles: dict[str, list[str]] = {}
         self.generation = -1
         self.lock = threading.RLock()  # the web app answers from many threads; a refresh swaps what they read
@@ -131,8 +132,13 @@ class Library:
         if self.generation >= 0 and not self.settings.chroma_url:
             forget_embedded_clients()  # another process's ingest changed the store
             self.store = Store(self.settings)
-        rows = self.manifest.db.execute(f"SELECT article_id, content_hash, text, spans, {', '.join(ARTICLE_FIELDS)} FROM articles").fetchall()
+        rows = self.manifest.db.execute(f"SELECT a.article_id, content_hash, text, spans, {', '.join(ARTICLE_FIELDS)}, "
+                                        "COALESCE(s.story_id, a.article_id) AS story_id FROM articles a "
+                                        "LEFT JOIN story_of s ON s.article_id = a.article_id").fetchall()
         self.articles = {r["article_id"]: {**dict(r), "spans": json.loads(r["spans"])} for r in rows}
+        self.stories = {}
+        for aid, a in sorted(self.articles.items(), key=lambda x: (x[1]["date"] or "9999", -len(x[1]["text"]), x[0])):
+            self.stories.setdefault(a["story_id"], []).append(aid)
         self.titles = title_index(self.articles)
         self.bm25.load(self.manifest)
         self.generation = generation
@@ -209,6 +215,31 @@ class LimitPerArticle(BaseNodePostprocessor):
         return kept
 
 
+class OnePerStory(BaseNodePostprocessor):
+    """Passages of one article per story: the copies of a wire story would otherwise fill the context with one text.
+    The article kept is the best-ranked one; the citation names the others ("also in ...")."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    library: Library
+
+    def _postprocess_nodes(self, nodes, query_bundle=None):
+        chosen: dict[str, str] = {}
+        kept = []
+        for n in nodes:
+            aid = n.node.metadata["article_id"]
+            story = self.library.articles[aid]["story_id"]
+            if chosen.setdefault(story, aid) == aid:
+                kept.append(n)
+        return kept
+
+
+def also_in(library: Library, article_id: str) -> list[dict]:
+    """The other articles of an article's story, earliest first: where else the story ran."""
+    story = library.articles[article_id]["story_id"]
+    return [{k: library.articles[aid][k] for k in ("article_id", "title", "outlet", "date", "url")}
+            for aid in library.stories.get(story, ()) if aid != article_id]
+
+
 class MergeAdjacent(BaseNodePostprocessor):
     """Chunks of one article that overlap or touch become one passage; the passage keeps the best score."""
 
@@ -246,5 +277,5 @@ def to_passages(nodes: list[NodeWithScore], library: Library) -> list[Passage]:
         article = library.articles[m["article_id"]]
         out.append(Passage(article_id=m["article_id"], start=m["start"], end=m["end"], text=n.node.get_content(),
                            score=n.score or 0.0, cosine=m["cosine"] if m["cosine"] is not None else 0.0,
-                           meta={k: article[k] for k in ARTICLE_FIELDS}))
+                           meta={**{k: article[k] for k in ARTICLE_FIELDS}, "also": also_in(library, m["article_id"])}))
     return out

@@ -120,9 +120,17 @@ class Citation:
     end: int = 0
     quote_start: int = 0  # offsets of the quote in the article
     quote_end: int = 0
+    also: list[dict] = field(default_factory=list)  # the story's other articles: title, outlet, date, url
 
     def public(self) -> dict:
-        return {k: getattr(self, k) for k in ("n", "title", "outlet", "author", "date", "url", "path", "passage", "quote")}
+        return {k: getattr(self, k) for k in ("n", "title", "outlet", "author", "date", "url", "path", "passage", "quote", "also")}
+
+    def also_in(self, shown: int = 2) -> str:
+        """"also in Reuters, AP, +3", or "" when the story ran only here."""
+        outlets = list(dict.fromkeys(a["outlet"] or "an unnamed outlet" for a in self.also))
+        if not outlets:
+            return ""
+        return "also in " + ", ".join(outlets[:shown]) + (f", +{len(outlets) - shown}" if len(outlets) > shown else "")
 
 
 @dataclass
@@ -135,10 +143,11 @@ class Answer:
     timings_ms: dict = field(default_factory=dict)
     closest: list[dict] = field(default_factory=list)  # when abstaining: the nearest articles
     confidence: float = 0.0  # best cosine of a source sentence to the question
+    timeline: bool = False  # one dated line per story, oldest first (rag/timeline.py)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.answer, "citations": [c.public() for c in self.citations],
-                "abstained": self.abstained, "mode": self.mode, "timings_ms": self.timings_ms}
+                "abstained": self.abstained, "mode": self.mode, "timeline": self.timeline, "timings_ms": self.timings_ms}
 
 
 @dataclass

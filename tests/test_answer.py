@@ -47,8 +47,8 @@ def test_unanswerable_questions_abstain_and_name_the_closest_articles(engine):
 def test_done_when_question(engine):
     a = engine.ask("How many H100 GPUs did Meta use to train Movie Gen?").to_dict()
     assert "6144" in a["answer"] and any("6144" in c["quote"] for c in a["citations"])
-    assert set(a) == {"question", "answer", "citations", "abstained", "mode", "timings_ms"}
-    assert set(a["citations"][0]) == {"n", "title", "outlet", "author", "date", "url", "path", "passage", "quote"}
+    assert set(a) == {"question", "answer", "citations", "abstained", "mode", "timeline", "timings_ms"}
+    assert set(a["citations"][0]) == {"n", "title", "outlet", "author", "date", "url", "path", "passage", "quote", "also"}
     assert a["mode"] == "extractive" and a["abstained"] is False and a["timings_ms"]["total"] > 0
 
 

@@ -81,7 +81,7 @@ def test_the_ask_endpoint_answers_with_citations_and_abstains(site):
     a = ask(site["url"], "How many H100 GPUs did Meta use to train Movie Gen?")
     assert "6144" in a["answer"] and not a["abstained"] and a["mode"] == "extractive"
     assert any("6144" in c["quote"] for c in a["citations"])
-    assert set(a) == {"question", "answer", "citations", "abstained", "mode", "timings_ms"}
+    assert set(a) == {"question", "answer", "citations", "abstained", "mode", "timeline", "timings_ms"}
     assert ask(site["url"], "What is the capital of Australia?")["abstained"] is True
 
 

@@ -136,11 +136,47 @@ def cmd_status(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps(info))
     else:
-        print(f"articles:    {info['articles']}\nchunks:      {info['chunks']}\n"
+        print(f"articles:    {info['articles']}\nstories:     {info['stories']} ({info['stories_in_several_articles']} told by more than one article)\n"
+              f"chunks:      {info['chunks']}\n"
               f"store:       {info['store']} ({human_bytes(info['store_bytes'])})\n"
               f"embeddings:  {info['embedding_model']} ({info['precision']})\n"
               f"last ingest: {info['last_ingest'] or 'never'}\n"
               f"sources:     {info['sources']}, last synced {info['last_sync'] or 'never'}")
+    return 0
+
+
+def cmd_timeline(args, settings: Settings) -> int:
+    from rag.retrieve import Filters, Library
+    from rag.timeline import asks_for_timeline, timeline, topic_of
+
+    topic = topic_of(args.topic) if asks_for_timeline(args.topic) else args.topic
+    entries = timeline(Library(settings), topic, Filters(outlet=args.outlet, since=args.since, until=args.until))
+    if args.json:
+        print(json.dumps([c.public() for c in entries], ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"The articles don't tell what happened with {topic}.")
+        return 0
+    for c in entries:
+        also = f" ({c.also_in()})" if c.also else ""
+        print(f"{c.date[:10] or 'undated':<10}  {c.outlet or 'unknown outlet'}{also}: {c.title}\n"
+              f"            “{c.quote}”\n            {c.url or shown_path(c.path)}")
+    return 0
+
+
+def cmd_stories(args, settings: Settings) -> int:
+    from rag.manifest import Manifest
+    from rag.stories import story_list
+
+    stories = story_list(Manifest(settings.manifest_path), single=args.all)
+    if args.json:
+        print(json.dumps(stories, ensure_ascii=False))
+        return 0
+    if not stories:
+        print("no story has run in more than one article" + ("" if args.all else "; --all lists every story"))
+    for s in stories:
+        when = s["first"] if s["first"] == s["last"] else f"{s['first'] or 'undated'} to {s['last']}"
+        print(f"{s['title']}\n    {s['size']} article{'s' if s['size'] > 1 else ''}, {when or 'undated'}: {', '.join(s['outlets'])}")
     return 0
 
 
@@ -170,7 +206,8 @@ def format_answer(answer) -> str:
         lines.append("\nSources:")
         for c in answer.citations:
             when = c.date[:10] or "undated"
-            lines.append(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when} — {c.url or shown_path(c.path)}")
+            also = f" ({c.also_in()})" if c.also else ""
+            lines.append(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when}{also} — {c.url or shown_path(c.path)}")
             lines.append(f"    “{c.quote}”")
     return "\n".join(lines)
 
@@ -265,14 +302,15 @@ def cmd_check(args, settings: Settings) -> int:
     from ingest.pipeline import check
 
     report = check(settings, repair=args.repair)
-    consistent = report["repaired"] or not (report["missing_chunks"] or report["orphan_chunks"]
+    consistent = report["repaired"] or not (report["missing_chunks"] or report["orphan_chunks"] or report["without_story"]
                                             or report["unfinished_versions"] or not report["bm25_in_step"])
     if args.json:
         print(json.dumps(report))
     else:
         print(f"{report['articles']} articles, {report['chunks']} chunks; missing from the store {report['missing_chunks']}, "
               f"orphaned in the store {report['orphan_chunks']}, unfinished versions {report['unfinished_versions']}, "
-              f"BM25 index {'in step' if report['bm25_in_step'] else 'behind'}")
+              f"BM25 index {'in step' if report['bm25_in_step'] else 'behind'}"
+              + (f", articles without a story {report['without_story']}" if report["without_story"] else ""))
         print("repaired" if report["repaired"] else "consistent" if consistent else "inconsistent: run `newsdesk check --repair`")
     return 0 if consistent else 1
 
@@ -437,6 +475,19 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="what is stored and where")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_status)
+
+    s = sub.add_parser("timeline", help="what happened with a subject: its stories in date order, one quoted sentence each")
+    s.add_argument("topic", metavar="SUBJECT")
+    s.add_argument("--json", action="store_true", help="print one JSON array of entries")
+    s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
+    s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
+    s.set_defaults(run=cmd_timeline)
+
+    s = sub.add_parser("stories", help="articles that are one story (wire copy, rewrites), grouped")
+    s.add_argument("--all", action="store_true", help="stories told by one article too")
+    s.add_argument("--json", action="store_true", help="print one JSON array")
+    s.set_defaults(run=cmd_stories)
 
     s = sub.add_parser("remove", help="remove one article by id, path or url")
     s.add_argument("article", metavar="ID_OR_PATH")

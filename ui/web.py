@@ -20,6 +20,7 @@ from rag.embed import model_name
 from rag.errors import NewsdeskError
 from rag.retrieve import Filters, Library
 from rag.settings import Settings
+from rag.timeline import asks_for_timeline, timeline, topic_of
 from rag.types import Answer, Citation
 
 log = logging.getLogger("newsdesk.web")
@@ -52,10 +53,13 @@ def render_answer(a: Answer) -> str:
     """The chat message: the answer with its [n] markers, then its numbered sources."""
     if a.abstained:
         return md_text(a.answer)
-    lines = [md_text(a.answer), "", "**Sources**"]
+    # A timeline is a list, one dated line per story; other answers are prose.
+    body = "\n".join(f"- {md_text(line)}" for line in a.answer.split("\n")) if a.timeline else md_text(a.answer)
+    lines = [body, "", "**Sources**"]
     for c in a.citations:
         links = [f"[stored text]({article_link(c)})"] + ([f"[original]({safe_url(c.url)})"] if safe_url(c.url) else [])
-        lines.append(f"\\[{c.n}\\] *{md_text(c.title)}*, {md_text(c.outlet or 'unknown outlet')}, {c.date[:10] or 'undated'} ({', '.join(links)})  ")
+        also = f", {md_text(c.also_in())}" if c.also else ""
+        lines.append(f"\\[{c.n}\\] *{md_text(c.title)}*, {md_text(c.outlet or 'unknown outlet')}, {c.date[:10] or 'undated'}{also} ({', '.join(links)})  ")
         lines.append(f"“{md_text(c.quote)}”  ")
     return "\n".join(lines)
 
@@ -81,8 +85,27 @@ def render_sources(a: Answer | None) -> str:
         links = f"<a href='{e(article_link(c))}' target='_blank'>stored text</a>" + (f" · <a href='{e(url)}' target='_blank' rel='noopener noreferrer'>original</a>" if url else "")
         meta = " · ".join(e(x) for x in (c.outlet or "unknown outlet", c.author, c.date[:10] or "undated") if x)
         passage = highlighted(c.passage, c.quote_start - c.start, c.quote_end - c.start)
-        parts.append(f"<div class='source'><b>[{c.n}] {e(c.title)}</b><div class='meta'>{meta} · {links}</div><p>{passage}</p></div>")
+        ran = ", ".join((f"<a href='{e(safe_url(x['url']))}' target='_blank' rel='noopener noreferrer'>" if safe_url(x["url"]) else "<span>")
+                        + f"{e(x['outlet'] or 'unnamed outlet')} ({e(x['date'][:10] or 'undated')})" + ("</a>" if safe_url(x["url"]) else "</span>")
+                        for x in c.also)
+        also = f"<div class='meta'>The same story also ran in {ran}</div>" if ran else ""
+        parts.append(f"<div class='source'><b>[{c.n}] {e(c.title)}</b><div class='meta'>{meta} · {links}</div>{also}<p>{passage}</p></div>")
     return "".join(parts)
+
+
+def render_timeline(entries: list[Citation]) -> str:
+    if not entries:
+        return "<p><b>The articles don't tell what happened with that.</b></p>"
+    e = html.escape
+    items = []
+    for c in entries:
+        url = safe_url(c.url)
+        links = f"<a href='{e(article_link(c))}' target='_blank'>{e(c.title or 'untitled')}</a>" + (
+            f" · <a href='{e(url)}' target='_blank' rel='noopener noreferrer'>original</a>" if url else "")
+        also = f" ({e(c.also_in())})" if c.also else ""
+        items.append(f"<li class='entry'><b class='when'>{e(c.date[:10] or 'undated')}</b> · {e(c.outlet or 'unknown outlet')}{also} · {links}"
+                     f"<p>“{e(c.quote)}”</p></li>")
+    return f"<ol class='timeline'>{''.join(items)}</ol>"
 
 
 def article_page(library: Library, article_id: str, start: int, end: int, qs: int, qe: int) -> str:
@@ -211,6 +234,16 @@ class Web:
         state["answers"][len(history) - 1] = answer.to_dict()
         yield history, state, render_sources(answer), ""
 
+    def timeline(self, topic: str) -> str:
+        topic = (topic or "").strip()
+        if not topic:
+            return ""
+        try:
+            entries = timeline(self.library, topic_of(topic) if asks_for_timeline(topic) else topic)
+        except NewsdeskError as e:
+            return f"<p>{html.escape(str(e))}</p>"
+        return render_timeline(entries)
+
     def vote(self, state: dict, data: gr.LikeData):
         answer = state["answers"].get(data.index if isinstance(data.index, int) else data.index[0])
         if answer is None:
@@ -228,20 +261,26 @@ def build(settings: Settings) -> tuple[gr.Blocks, Web]:
         gr.Markdown("## newsdesk\nAsk about the articles; every sentence of an answer cites its source.")
         status = gr.Markdown()
         state = gr.State({"turns": [], "answers": {}})
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(height=520, label="Chat", sanitize_html=True, buttons=["copy"])
-                box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, submit_btn=True)
-                gr.Examples(example_questions(web.library), inputs=box, label="Try")
-                new = gr.Button("New chat", size="sm")
-            with gr.Column(scale=2):
-                sources = gr.HTML(render_sources(None), label="Sources")
-                with gr.Accordion("Settings", open=False):
-                    mode = gr.Dropdown(modes, value=settings.llm if settings.llm in modes else "extractive", label="Answer mode")
-                    top_k = gr.Slider(1, 10, value=min(settings.top_k, 10), step=1, label="Sources to consider")
-                    since = gr.Textbox(label="Published since (YYYY-MM-DD)")
-                    until = gr.Textbox(label="Published until (YYYY-MM-DD)")
-                    outlet = gr.Textbox(label="Outlet")
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(height=520, label="Chat", sanitize_html=True, buttons=["copy"])
+                    box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, submit_btn=True)
+                    gr.Examples(example_questions(web.library), inputs=box, label="Try")
+                    new = gr.Button("New chat", size="sm")
+                with gr.Column(scale=2):
+                    sources = gr.HTML(render_sources(None), label="Sources")
+                    with gr.Accordion("Settings", open=False):
+                        mode = gr.Dropdown(modes, value=settings.llm if settings.llm in modes else "extractive", label="Answer mode")
+                        top_k = gr.Slider(1, 10, value=min(settings.top_k, 10), step=1, label="Sources to consider")
+                        since = gr.Textbox(label="Published since (YYYY-MM-DD)")
+                        until = gr.Textbox(label="Published until (YYYY-MM-DD)")
+                        outlet = gr.Textbox(label="Outlet")
+        with gr.Tab("Timeline"):
+            gr.Markdown("What happened with a subject: the stories about it in date order, one quoted sentence each.")
+            topic = gr.Textbox(placeholder="A subject, e.g. the Riverton flood", show_label=False, submit_btn=True)
+            entries = gr.HTML("")
+            topic.submit(web.timeline, [topic], [entries], concurrency_limit=ANSWERS_AT_ONCE, concurrency_id="answer", api_visibility="private")
         box.submit(web.respond, [box, chatbot, state, mode, top_k, since, until, outlet], [chatbot, state, sources, box],
                    concurrency_limit=ANSWERS_AT_ONCE, concurrency_id="answer", api_visibility="private")
         chatbot.like(web.vote, [state], None, api_visibility="private")

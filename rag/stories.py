@@ -1,0 +1,95 @@
+"""Stories: one text under several headlines (wire copy run by many outlets, a rewrite, a trimmed or lightly
+edited version) is one story. Articles are compared by word shingles: MinHash signatures banded for
+locality-sensitive hashing find candidates through an index in the manifest (so the cost per article does not grow
+with the collection), and the exact shingle overlap of each candidate decides."""
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+SHINGLE = 4  # words per shingle
+NUM_PERM = 128
+BANDS, ROWS = 32, 4  # 32 bands of 4: a pair with Jaccard 0.3 is a candidate with probability 0.23, 0.5 with 0.87
+SAME_STORY = 0.6  # share of the shorter text's shingles the longer one holds; see benchmarks/stories.py
+MIN_SHINGLES = 30  # shorter texts (a caption, a one-line brief) never join a story: too little to tell
+MAX_CANDIDATES = 20  # candidates verified per article, those sharing the most bands first
+
+
+def shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+@dataclass
+class Fingerprint:
+    shingles: set[str]
+    keys: list[int]  # one LSH key per band, signed 64-bit for SQLite
+
+
+def fingerprint(text: str) -> Fingerprint:
+    from datasketch import MinHash
+
+    found = shingles(text)
+    if len(found) < MIN_SHINGLES:
+        return Fingerprint(found, [])
+    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash.update_batch([s.encode("utf-8") for s in found])
+    values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+    keys = [int.from_bytes(hashlib.blake2b(bytes([b]) + values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=8).digest(),
+                           "big", signed=True) for b in range(BANDS)]
+    return Fingerprint(found, keys)
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    """The share of the smaller set that the larger holds: a trimmed copy of a text scores as high as the text."""
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small & large) / len(small)
+
+
+def same_story(a: set[str], b: set[str], threshold: float = SAME_STORY) -> bool:
+    return min(len(a), len(b)) >= MIN_SHINGLES and overlap(a, b) >= threshold
+
+
+def place(text: str, article_id: str, manifest) -> tuple[str, list[int]]:
+    """(story id, band keys) for an article about to be committed: the story of the first stored candidate that holds
+    the same text, else a story of its own (named by the article's id)."""
+    found = fingerprint(text)
+    for other in manifest.story_candidates(found.keys, MAX_CANDIDATES + 1):
+        if other == article_id:
+            continue
+        row = manifest.get(other)
+        if row is not None and same_story(found.shingles, shingles(row["text"])):
+            return manifest.story_of(other) or other, found.keys
+    return article_id, found.keys
+
+
+def story_list(manifest, single: bool = False) -> list[dict]:
+    """The stories, largest and then most recent first; each with its representative (the earliest dated article,
+    the longest of those: the most complete), outlets and dates. Stories of one article only with single."""
+    groups: dict[str, list] = {}
+    for r in manifest.story_rows():
+        groups.setdefault(r["story_id"], []).append(r)
+    out = []
+    for story_id, rows in groups.items():
+        if len(rows) < 2 and not single:
+            continue
+        rows.sort(key=lambda r: (r["date"] or "9999", -r["length"], r["article_id"]))
+        dates = [r["date"][:10] for r in rows if r["date"]]
+        out.append({"story": story_id, "title": rows[0]["title"], "size": len(rows),
+                    "outlets": list(dict.fromkeys(r["outlet"] or "unnamed outlet" for r in rows)),
+                    "first": min(dates, default=""), "last": max(dates, default=""),
+                    "articles": [{k: r[k] for k in ("article_id", "title", "outlet", "date", "url")} for r in rows]})
+    out.sort(key=lambda s: s["last"], reverse=True)
+    out.sort(key=lambda s: s["size"], reverse=True)
+    return out
+
+
+def story_count(manifest) -> tuple[int, int]:
+    """(stories, stories of more than one article)."""
+    sizes: dict[str, int] = {}
+    for r in manifest.story_rows():
+        sizes[r["story_id"]] = sizes.get(r["story_id"], 0) + 1
+    return len(sizes), sum(n > 1 for n in sizes.values())

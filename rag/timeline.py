@@ -1,0 +1,73 @@
+"""Timelines: "what happened with X" as the stories about X in date order, each with one cited key sentence of
+its own (quoted, as every answer is), its outlet and date."""
+import re
+
+import numpy as np
+from llama_index.core.schema import QueryBundle
+
+from .answer import ABSTAIN_BELOW, Extractive, names, quotable
+from .citations import cite
+from .retrieve import Filters, HybridRetriever, Library, MergeAdjacent, OnePerStory, to_passages
+from .text import units
+from .types import Answer, Citation
+
+ASKS = re.compile(r"^\s*(?:what(?:'s| has| have)? happen(?:ed|ing) (?:with|to|in|at|around)|(?:give me |show me |make )?(?:a |the )?"
+                  r"timeline (?:of|for|on)|how did (?=.+\bunfold)|what is the history of)\s*", re.I)
+MAX_ENTRIES = 12
+RELEVANCE_MARGIN = 0.15  # stories whose best passage is within this cosine of the best story's: about the same X
+
+
+def asks_for_timeline(question: str) -> bool:
+    return bool(ASKS.match(question))
+
+
+def topic_of(question: str) -> str:
+    topic = ASKS.sub("", question, count=1)
+    return re.sub(r"\s*\bunfold(?:ed)?\b|[?.!]+\s*$", "", topic).strip() or question
+
+
+def timeline(library: Library, topic: str, filters: Filters | None = None, limit: int = MAX_ENTRIES) -> list[Citation]:
+    """One entry per story about topic, oldest first (undated last): the story's best-ranked article and its
+    sentence that best matches the topic."""
+    qvec = library.embedder.embed([topic])[0]
+    bundle = QueryBundle(query_str=topic, embedding=qvec)
+    nodes = HybridRetriever(library, limit * 4, filters).retrieve(bundle)
+    nodes = OnePerStory(library=library).postprocess_nodes(nodes, bundle)
+    passages = to_passages(MergeAdjacent(library=library).postprocess_nodes(nodes, bundle), library)
+    if not passages:
+        return []
+    best = max(p.cosine for p in passages)
+    if best < ABSTAIN_BELOW:
+        return []
+    # With names in the topic ("the flood in Riverton"), an entry's article must hold one of them: a story about
+    # another town's flood is close in meaning and not part of this timeline.
+    wanted = names(topic)
+    entries, scorer = [], Extractive(library)
+    for aid in dict.fromkeys(p.article_id for p in passages):
+        own = [p for p in passages if p.article_id == aid]
+        article = library.articles[aid]
+        if max(p.cosine for p in own) < best - RELEVANCE_MARGIN or (wanted and not wanted & set(re.findall(r"\w+", (article["title"] + " " + article["text"]).lower()))):
+            continue
+        spans = [(p, s, e) for p in own for s, e in units(p) if quotable(article["text"][s:e])]
+        if not spans:
+            continue
+        texts = [article["text"][s:e] for _, s, e in spans]
+        score, _, _ = scorer.score(topic, qvec, texts)
+        p, s, e = spans[int(np.argmax(score))]
+        entries.append(cite(0, p, article["text"][s:e], s, e))
+        if len(entries) == limit:
+            break
+    entries.sort(key=lambda c: (not c.date, c.date))
+    for n, c in enumerate(entries, 1):
+        c.n = n
+    return entries
+
+
+def timeline_answer(library: Library, question: str, filters: Filters | None = None) -> Answer:
+    """A timeline as a chat answer: one dated, cited line per story."""
+    entries = timeline(library, topic_of(question), filters)
+    if not entries:
+        return Answer(question=question, answer="The articles don't tell what happened with that.", citations=[], abstained=True,
+                      mode="extractive", timeline=True)
+    lines = [f"{c.date[:10] or 'Undated'} · {c.outlet or 'unknown outlet'}: {c.quote} [{c.n}]" for c in entries]
+    return Answer(question=question, answer="\n".join(lines), citations=entries, abstained=False, mode="extractive", timeline=True)
