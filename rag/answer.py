@@ -13,6 +13,7 @@ from .errors import InputError
 from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, OnePerStory, also_in, to_passages
 from .citations import NAME, cite
 from .text import STOPWORDS, units, words
+from .timeframe import read_timeframe, without_time
 from .types import Answer, Passage
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # invisible or bidi-flipping
@@ -22,6 +23,7 @@ MAX_QUESTION_CHARS = 2000  # a question is a sentence or two; beyond this it is 
 # cosine was at least 0.51 for all 35 answerable questions and at most 0.34 for the 7 unanswerable ones;
 # the threshold sits in the middle of that gap.
 ABSTAIN_BELOW = 0.42
+SAME_SUBJECT_MARGIN = 0.15  # articles whose best sentence is this close to the best article's are about the same thing
 KEEP_WITHIN = 0.10  # further sentences must score within this of the best one
 MAX_SENTENCES = 3
 # Embedding the candidate sentences was 90 % of an extractive answer's time (18 sentences, ~270 ms fp32 at the
@@ -226,6 +228,10 @@ class Extractive:
 
     def answer(self, question: str, passages: list[Passage], qvec: list[float], on_delta=None) -> Answer:
         """on_delta is accepted like an LLM answerer's; a quoted answer arrives whole, so it is not called."""
+        asked = question
+        when = read_timeframe(question, self.library.settings.today_or_now())
+        latest = bool(when and when.latest)
+        question = without_time(question, when)
         kind = classify(question)
         subject = question if kind is LOOKUP else FRAME.sub(" ", question)
         candidates = []  # (passage index, start, end, text)
@@ -237,7 +243,7 @@ class Extractive:
                     seen.add((p.article_id, s))
                     candidates.append((i, s, e, article[s:e]))
         if not candidates:
-            return abstain(question, passages, self.name)
+            return abstain(asked, passages, self.name)
         texts = [c[3] for c in candidates]
         ok = np.array([quotable(t) for t in texts])
         # "The reason is ..." answers the sentence before it, and so does whatever follows a sentence that cannot be
@@ -275,26 +281,52 @@ class Extractive:
         for p in passages:
             relevance[p.article_id] = max(relevance.get(p.article_id, -np.inf), p.score)
         score += ARTICLE_WEIGHT * (np.array([relevance[passages[c[0]].article_id] for c in candidates]) - max(relevance.values()))
+        if latest:
+            # Newer is better only among articles about the same thing: those whose passages are about as close to
+            # the question as the closest article's.
+            top = max(p.cosine for p in passages)
+            dates = [passages[c[0]].meta["date"] if passages[c[0]].cosine >= top - SAME_SUBJECT_MARGIN else "" for c in candidates]
+            score += self.library.settings.recency_weight * recency(dates)
         for j in range(1, len(texts)):
             if share[j]:
                 score[j] = max(score[j], share[j] * (score[j - 1] - TYPE_BONUS * typed[j - 1]) + TYPE_BONUS * typed[j])
         # A broad question about something the sources name is answered even when the small embedding model does
         # not know the name ("Ohai" scored 0.27 to the sentences naming it): when one sentence holds all its names.
         if cos.max() < self.abstain_below and not (kind is not LOOKUP and wanted and any(n == wanted for n in named)):
-            return abstain(question, passages, self.name, float(cos.max()))
+            return abstain(asked, passages, self.name, float(cos.max()))
         score[~ok | off_subject] = -np.inf
         picked = select(kind, score, vecs, texts, continues, named, len(wanted), halves, same)
         if not picked:
-            return abstain(question, passages, self.name, float(cos.max()))
-        # Oldest article first, and within an article in the order of the text.
+            return abstain(asked, passages, self.name, float(cos.max()))
+        # Oldest article first, and within an article in the order of the text; for "latest" the newest first, each
+        # sentence with its date, since the sources may disagree as the story moved on.
         picked.sort(key=lambda j: (passages[candidates[j][0]].meta["date"], passages[candidates[j][0]].article_id, candidates[j][1]))
+        if latest:
+            picked.sort(key=lambda j: passages[candidates[j][0]].meta["date"] or "", reverse=True)
         citations, parts = [], []
         for j in picked:
             i, s, e, text = candidates[j]
             citations.append(cite(len(citations) + 1, passages[i], text, s, e))
-            parts.append(f"{text} [{len(citations)}]")
-        return Answer(question=question, answer=" ".join(parts), citations=citations, abstained=False, mode=self.name,
+            dated = f"{long_date(passages[i].meta['date'])}: " if latest else ""
+            parts.append(f"{dated}{text} [{len(citations)}]")
+        return Answer(question=asked, answer=" ".join(parts), citations=citations, abstained=False, mode=self.name,
                       confidence=float(cos.max()))
+
+
+def recency(dates: list[str]) -> np.ndarray:
+    """1 for the newest date, 0.5 for the next newest, and so on; 0 when undated: an undated article is never new."""
+    ranked = {d: 0.5 ** r for r, d in enumerate(sorted({d[:10] for d in dates if d}, reverse=True))}
+    return np.array([ranked.get(d[:10], 0.0) if d else 0.0 for d in dates])
+
+
+def long_date(iso: str) -> str:
+    """"6 June 2024" from an ISO date; "Undated" without one."""
+    if not iso:
+        return "Undated"
+    from datetime import date
+
+    d = date.fromisoformat(iso[:10])
+    return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
 def select(kind: Kind, score: np.ndarray, vecs: np.ndarray, texts: list[str], continues: list[bool],
@@ -382,9 +414,12 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         and as many more per article: its answer is spread over an article, or several."""
         wider = classify(question).wider
         top_k, per_article = self.top_k * wider, self.library.settings.max_per_article * wider
+        when = read_timeframe(question, self.library.settings.today_or_now())
+        filters = self.filters.within(when.since, when.until) if when else self.filters
+        question = without_time(question, when)  # "latest" and "in June 2024" say when, not what: filters and ranking use them
         qvec = self.library.embedder.embed([question])[0]
         bundle = QueryBundle(query_str=question, embedding=qvec)
-        nodes = HybridRetriever(self.library, top_k, self.filters).retrieve(bundle)
+        nodes = HybridRetriever(self.library, top_k, filters).retrieve(bundle)
         nodes = OnePerStory(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = MergeAdjacent(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = LimitPerArticle(max_per_article=per_article).postprocess_nodes(nodes, bundle)[:top_k]

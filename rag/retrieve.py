@@ -84,6 +84,12 @@ class Filters:
         except ValueError:
             raise InputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD") from None
 
+    def within(self, since: str | None, until: str | None) -> "Filters":
+        """These filters narrowed to a date range (a question's "in June 2024"), never widened."""
+        since = max(filter(None, [self.since, since]), default=None)
+        until = min(filter(None, [self.until, until]), default=None)
+        return Filters(outlet=self.outlet, since=since, until=until, article_id=self.article_id)
+
     def where(self) -> dict | None:
         clauses = []
         if self.outlet:

@@ -238,3 +238,12 @@ def _parser(today: date):
         "PREFER_DATES_FROM": "past",
         "RELATIVE_BASE": datetime(today.year, today.month, today.day),
     })
+
+
+def without_time(question: str, when: Timeframe | None) -> str:
+    """The question less the words that said when ("latest", "in June 2024"): what it asks about, for matching text."""
+    if when is None:
+        return question
+    for piece in [when.phrase] if when.phrase.lower() in question.lower() else when.phrase.split(", "):
+        question = re.sub(rf"(?<!\w){re.escape(piece)}(?!\w)", " ", question, count=1, flags=re.I)
+    return re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", question)).strip()

@@ -5,16 +5,16 @@ import re
 import numpy as np
 from llama_index.core.schema import QueryBundle
 
-from .answer import ABSTAIN_BELOW, Extractive, names, quotable
+from .answer import ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, names, quotable
 from .citations import cite
 from .retrieve import Filters, HybridRetriever, Library, MergeAdjacent, OnePerStory, to_passages
 from .text import units
+from .timeframe import read_timeframe
 from .types import Answer, Citation
 
 ASKS = re.compile(r"^\s*(?:what(?:'s| has| have)? happen(?:ed|ing) (?:with|to|in|at|around)|(?:give me |show me |make )?(?:a |the )?"
                   r"timeline (?:of|for|on)|how did (?=.+\bunfold)|what is the history of)\s*", re.I)
 MAX_ENTRIES = 12
-RELEVANCE_MARGIN = 0.15  # stories whose best passage is within this cosine of the best story's: about the same X
 
 
 def asks_for_timeline(question: str) -> bool:
@@ -46,7 +46,7 @@ def timeline(library: Library, topic: str, filters: Filters | None = None, limit
     for aid in dict.fromkeys(p.article_id for p in passages):
         own = [p for p in passages if p.article_id == aid]
         article = library.articles[aid]
-        if max(p.cosine for p in own) < best - RELEVANCE_MARGIN or (wanted and not wanted & set(re.findall(r"\w+", (article["title"] + " " + article["text"]).lower()))):
+        if max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or (wanted and not wanted & set(re.findall(r"\w+", (article["title"] + " " + article["text"]).lower()))):
             continue
         spans = [(p, s, e) for p in own for s, e in units(p) if quotable(article["text"][s:e])]
         if not spans:
@@ -65,7 +65,9 @@ def timeline(library: Library, topic: str, filters: Filters | None = None, limit
 
 def timeline_answer(library: Library, question: str, filters: Filters | None = None) -> Answer:
     """A timeline as a chat answer: one dated, cited line per story."""
-    entries = timeline(library, topic_of(question), filters)
+    when = read_timeframe(question, library.settings.today_or_now())
+    filters = filters or Filters()
+    entries = timeline(library, topic_of(question), filters.within(when.since, when.until) if when else filters)
     if not entries:
         return Answer(question=question, answer="The articles don't tell what happened with that.", citations=[], abstained=True,
                       mode="extractive", timeline=True)

@@ -1,5 +1,6 @@
 """The web chat as users meet it: `newsdesk serve` started by the test, driven by gradio_client and by a real
 headless Chromium through Playwright."""
+import html
 import json
 import os
 import shutil
@@ -196,6 +197,31 @@ def test_new_articles_are_answered_without_a_restart(site):
     assert run_cli("ingest", late, "--no-progress", home=site["home"]).returncode == 0
     a = ask(site["url"], "When did the Gull Rock lighthouse get its keepers back?")
     assert "November" in a["answer"] and a["citations"][0]["outlet"] == "Coast Herald"
+
+
+def test_a_browser_gets_a_timeline_of_dated_entries_in_order_each_with_a_working_source_link(site):
+    from playwright.sync_api import sync_playwright
+
+    assert run_cli("ingest", ROOT / "tests/data/developing", "--no-progress", home=site["home"]).returncode == 0
+    with sync_playwright() as p:
+        browser, page, _ = open_chat(p, site["url"])
+        page.get_by_role("tab", name="Timeline").click()
+        topic = page.get_by_placeholder("A subject, e.g. the Riverton flood")
+        topic.fill("the Marrowby flood")
+        topic.press("Enter")
+        page.wait_for_selector("ol.timeline li", timeout=60_000)
+        entries = page.locator("ol.timeline li")
+        dates = [d for d in entries.locator(".when").all_inner_texts() if d != "undated"]
+        assert dates == ["2024-06-01", "2024-06-03", "2024-06-06"]
+        for i in range(entries.count()):
+            entry = entries.nth(i)
+            link = entry.locator("a").first
+            quote = entry.locator("p").inner_text().strip("“”")
+            response = page.request.get(site["url"].rstrip("/") + link.get_attribute("href"))
+            assert response.ok and quote[:60] in html.unescape(response.text())  # the stored article, quote and all
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("ol.timeline").screenshot(path=str(ARTIFACTS / "timeline.png"))
+        browser.close()
 
 
 def test_login_guards_the_chat_the_api_and_article_pages(tmp_path):
