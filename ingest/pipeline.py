@@ -18,6 +18,7 @@ from rag.errors import BusyError, InputError
 from rag.manifest import Manifest, now
 from rag.settings import Settings
 from rag.store import Store
+from rag.stories import FORMAT as STORY_FORMAT
 from rag.stories import place
 from rag.types import Article, chunk_id
 
@@ -97,7 +98,11 @@ class Writer:
 
 
 def place_unplaced(manifest: Manifest, progress: bool = False):
-    """Give articles stored before stories existed their story, once, oldest first (the earliest becomes the story)."""
+    """Give articles stored before stories existed (or before their constants changed) their story, once, oldest first
+    (the earliest becomes the story)."""
+    if manifest.get_meta("story_format") != STORY_FORMAT:
+        manifest.forget_stories()
+        manifest.set_meta("story_format", STORY_FORMAT)
     todo = manifest.unplaced()
     rows = sorted((manifest.get(aid) for aid in todo), key=lambda r: (r["date"] or "9999", r["ingested_at"]))
     for row in tqdm(rows, desc="grouping stories", unit="article", disable=not progress or len(rows) < 100, file=sys.stderr, leave=False):
@@ -394,7 +399,7 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
         orphans = stored - live.keys() - {cid for _, ids in stale for cid in ids}
         saved = Bm25Index(settings.home).saved()
         bm25_ok = saved["generation"] == manifest.generation and set(saved.get("ids", [])) == live.keys()
-        unplaced = manifest.unplaced()
+        unplaced = manifest.unplaced() if manifest.get_meta("story_format") == STORY_FORMAT else [r["article_id"] for r in manifest.articles()]
         report = {"articles": len(set(live.values())), "chunks": len(live), "missing_chunks": len(missing),
                   "orphan_chunks": len(orphans), "unfinished_versions": len(stale), "bm25_in_step": bm25_ok,
                   "without_story": len(unplaced), "repaired": False}

@@ -275,18 +275,15 @@ class Extractive:
         # the Moon vs MiniMax" held no sentence among the 20 shortlisted on the question's terms.
         extra = [int(j) for half in halves for j in np.argsort(-np.where(ok & ~off_subject, half, -1.0), kind="stable")[:SIDE_SHORTLIST]
                  if half[j] > 0 and ok[j] and not off_subject[j]]
+        timely = self.library.settings.recency_weight * timeliness(when, [passages[c[0]] for c in candidates], passages)
+        prior = prior + timely  # so the sentences of the right time are among those embedded
         titles = [passages[c[0]].meta["title"] or "" for c in candidates]
         score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider, titles, extra)
         relevance = {}
         for p in passages:
             relevance[p.article_id] = max(relevance.get(p.article_id, -np.inf), p.score)
         score += ARTICLE_WEIGHT * (np.array([relevance[passages[c[0]].article_id] for c in candidates]) - max(relevance.values()))
-        if latest:
-            # Newer is better only among articles about the same thing: those whose passages are about as close to
-            # the question as the closest article's.
-            top = max(p.cosine for p in passages)
-            dates = [passages[c[0]].meta["date"] if passages[c[0]].cosine >= top - SAME_SUBJECT_MARGIN else "" for c in candidates]
-            score += self.library.settings.recency_weight * recency(dates)
+        score += timely
         for j in range(1, len(texts)):
             if share[j]:
                 score[j] = max(score[j], share[j] * (score[j - 1] - TYPE_BONUS * typed[j - 1]) + TYPE_BONUS * typed[j])
@@ -311,6 +308,27 @@ class Extractive:
             parts.append(f"{dated}{text} [{len(citations)}]")
         return Answer(question=asked, answer=" ".join(parts), citations=citations, abstained=False, mode=self.name,
                       confidence=float(cos.max()))
+
+
+def published(when) -> tuple[str | None, str | None]:
+    """The publication dates a question's time allows. A span ("in 2022", "on June 3") can be reported on later:
+    "What share of traffic was video in 2022?" is answered by a 2024 article; so a span bounds only the start, and
+    articles published within it are preferred in the answer. "Before", "until" and "as of" bound the end."""
+    return when.since, when.until if (when.latest or not when.since) else None
+
+
+def timeliness(when, owners: list[Passage], passages: list[Passage]) -> np.ndarray:
+    """How well each candidate's article fits the question's time, 0 to 1. "Latest": by recency rank among the
+    articles about the same thing (passages about as close to the question as the closest). A span ("on June 3"):
+    1 when published within it, so what was reported then beats a later article's newer figure."""
+    if when is None:
+        return np.zeros(len(owners))
+    if when.latest:
+        top = max(p.cosine for p in passages)
+        return recency([p.meta["date"] if p.cosine >= top - SAME_SUBJECT_MARGIN else "" for p in owners])
+    if when.since and when.until:
+        return np.array([when.since <= p.meta["date"][:10] <= when.until for p in owners], dtype=float)
+    return np.zeros(len(owners))
 
 
 def recency(dates: list[str]) -> np.ndarray:
@@ -409,13 +427,14 @@ class NewsdeskQueryEngine(CustomQueryEngine):
     top_k: int = 5
     filters: Filters = Filters()
 
-    def retrieve_passages(self, question: str) -> tuple[list[float], list[Passage]]:
+    def retrieve_passages(self, question: str, narrow: bool = True) -> tuple[list[float], list[Passage]]:
         """A broad question (list, explanation, overview, comparison) reads `wider` times the passages of a lookup,
-        and as many more per article: its answer is spread over an article, or several."""
+        and as many more per article: its answer is spread over an article, or several. With narrow, the question's
+        own dates ("since April") bound the articles' publication dates."""
         wider = classify(question).wider
         top_k, per_article = self.top_k * wider, self.library.settings.max_per_article * wider
         when = read_timeframe(question, self.library.settings.today_or_now())
-        filters = self.filters.within(when.since, when.until) if when else self.filters
+        filters = self.filters.within(*published(when)) if when and narrow else self.filters
         question = without_time(question, when)  # "latest" and "in June 2024" say when, not what: filters and ranking use them
         qvec = self.library.embedder.embed([question])[0]
         bundle = QueryBundle(query_str=question, embedding=qvec)
@@ -439,6 +458,12 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         qvec, passages = self.retrieve_passages(question)
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
+        if answer.abstained and read_timeframe(question, self.library.settings.today_or_now()):
+            # A date read from the question may be the story's time, not the article's: "since April" asked of a 2024
+            # collection in 2026. When it leaves nothing to quote, the answer comes from all dates, still preferring the
+            # question's.
+            qvec, passages = self.retrieve_passages(question, narrow=False)
+            answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
         t2 = time.perf_counter()
         answer.timings_ms = {"retrieve": round((t1 - t0) * 1000, 1), "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
         return answer

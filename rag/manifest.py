@@ -109,6 +109,13 @@ class Manifest:
                 self.db.execute("INSERT INTO story_of VALUES (?, ?)", (article_id, story_id))
                 self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, article_id) for k in keys])
 
+    def forget_stories(self):
+        """Drop every story and band key, to be recomputed (their constants changed)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM story_of")
+            self.db.execute("DELETE FROM story_bands")
+
     def story_candidates(self, keys: list[int], limit: int) -> list[str]:
         """Live articles sharing LSH bands with keys, those sharing the most first."""
         if not keys:
