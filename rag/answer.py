@@ -427,22 +427,28 @@ class NewsdeskQueryEngine(CustomQueryEngine):
     top_k: int = 5
     filters: Filters = Filters()
 
-    def retrieve_passages(self, question: str, narrow: bool = True) -> tuple[list[float], list[Passage]]:
+    def retrieve_passages(self, question: str) -> tuple[list[float], list[Passage]]:
         """A broad question (list, explanation, overview, comparison) reads `wider` times the passages of a lookup,
-        and as many more per article: its answer is spread over an article, or several. With narrow, the question's
-        own dates ("since April") bound the articles' publication dates."""
+        and as many more per article: its answer is spread over an article, or several. The question's own dates
+        ("since April") bound the articles' publication dates, unless that leaves nothing close to the question: a
+        date read from a question may be the story's, not the article's ("in August", asked in 2026 of 2024 news)."""
         wider = classify(question).wider
-        top_k, per_article = self.top_k * wider, self.library.settings.max_per_article * wider
         when = read_timeframe(question, self.library.settings.today_or_now())
-        filters = self.filters.within(*published(when)) if when and narrow else self.filters
         question = without_time(question, when)  # "latest" and "in June 2024" say when, not what: filters and ranking use them
         qvec = self.library.embedder.embed([question])[0]
+        passages = self.passages(question, qvec, self.filters.within(*published(when)) if when else self.filters, wider)
+        if when and (not passages or max(p.cosine for p in passages) < ABSTAIN_BELOW):
+            passages = self.passages(question, qvec, self.filters, wider)
+        return qvec, passages + bylines(self.library, passages) if BYLINE.search(question) else passages
+
+    def passages(self, question: str, qvec: list[float], filters: Filters, wider: int) -> list[Passage]:
+        top_k, per_article = self.top_k * wider, self.library.settings.max_per_article * wider
         bundle = QueryBundle(query_str=question, embedding=qvec)
         nodes = HybridRetriever(self.library, top_k, filters).retrieve(bundle)
         nodes = OnePerStory(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = MergeAdjacent(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = LimitPerArticle(max_per_article=per_article).postprocess_nodes(nodes, bundle)[:top_k]
-        passages = to_passages(nodes, self.library)
+        return to_passages(nodes, self.library)
         return qvec, passages + bylines(self.library, passages) if BYLINE.search(question) else passages
 
     def ask(self, question: str, on_delta=None) -> Answer:
@@ -458,12 +464,6 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         qvec, passages = self.retrieve_passages(question)
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
-        if answer.abstained and read_timeframe(question, self.library.settings.today_or_now()):
-            # A date read from the question may be the story's time, not the article's: "since April" asked of a 2024
-            # collection in 2026. When it leaves nothing to quote, the answer comes from all dates, still preferring the
-            # question's.
-            qvec, passages = self.retrieve_passages(question, narrow=False)
-            answer = self.answerer.answer(question, passages, qvec, on_delta=on_delta)
         t2 = time.perf_counter()
         answer.timings_ms = {"retrieve": round((t1 - t0) * 1000, 1), "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
         return answer
