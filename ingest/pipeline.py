@@ -273,7 +273,8 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
                              "fetched": h.fetched, "not_modified": h.not_modified, "added": part.added, "updated": part.updated,
                              "unchanged": part.unchanged, "duplicates": part.duplicates, "failed": len(part.failed), "error": h.error}]
             total.add(part)
-        total.sources.sort(key=lambda s: list(followed).index(s["url"]))
+        order = {url: i for i, url in enumerate(followed)}
+        total.sources.sort(key=lambda s: order[s["url"]])
         Bm25Index(settings.home).sync(manifest)
         manifest.set_meta("last_sync", now())
         if total.added or total.updated:
@@ -304,22 +305,26 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
         raise InputError(f"{url!r} is not an http(s) URL of a feed, sitemap or article page")
     given = url
     sources = Sources(settings.manifest_path)
-    if any(s.url == url for s in sources.all()):
-        raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
-    if name is not None and sources.find(name) is not None:
-        raise InputError(f"a source is already named {name!r}; pick another --name")
-    fetcher = Fetcher(settings)
     try:
-        url, kind, title, entries = probe(url, fetcher)
+        known = sources.all()
+        if any(s.url == url for s in known):
+            raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
+        if name is not None and any(name in (s.name, s.url) for s in known):
+            raise InputError(f"a source is already named {name!r}; pick another --name")
+        fetcher = Fetcher(settings)
+        try:
+            url, kind, title, entries = probe(url, fetcher)
+        finally:
+            fetcher.close()
+        # A page that declares its feed stands for the feed, which may be followed already.
+        if url != given and any(s.url == url for s in known):
+            raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
+        taken = {s.name for s in known}
+        base = name or default_name(url, title)
+        name = next(n for n in [base] + [f"{base}-{i}" for i in range(2, 1000)] if n not in taken)
+        sources.add(url, name, kind)
     finally:
-        fetcher.close()
-    if any(s.url == url for s in sources.all()):
-        raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
-    taken = {s.name for s in sources.all()}
-    base = name or default_name(url, title)
-    name = next(n for n in [base] + [f"{base}-{i}" for i in range(2, 1000)] if n not in taken)
-    sources.add(url, name, kind)
-    sources.close()
+        sources.close()
     return {"name": name, "url": url, "kind": kind, "title": title, "entries": entries, "given": given}
 
 

@@ -16,6 +16,7 @@ from .errors import InputError
 from .manifest import Manifest
 from .settings import Settings
 from .store import Store, forget_embedded_clients
+from .stories import earliest_first
 from .types import Passage, chunk_id, day_number, split_chunk_id
 
 ARTICLE_FIELDS = ("title", "outlet", "author", "date", "url", "source", "language")
@@ -119,7 +120,7 @@ class Library:
         self.embedder = embedder or Embedder(settings)
         self.bm25 = Bm25Index(settings.home)
         self.articles: dict[str, dict] = {}
-        self.stories: dict[str, list[str]] = {}  # story id -> its articles, earliest (then longest) first, undated last
+        self.stories: dict[str, list[str]] = {}  # story id -> its articles, representative first
         self.titles: dict[str, list[str]] = {}
         self.generation = -1
         self.lock = threading.RLock()  # the web app answers from many threads; a refresh swaps what they read
@@ -143,7 +144,7 @@ class Library:
                                         "LEFT JOIN story_of s ON s.article_id = a.article_id").fetchall()
         self.articles = {r["article_id"]: {**dict(r), "spans": json.loads(r["spans"])} for r in rows}
         self.stories = {}
-        for aid, a in sorted(self.articles.items(), key=lambda x: (x[1]["date"] or "9999", -len(x[1]["text"]), x[0])):
+        for aid, a in sorted(self.articles.items(), key=lambda x: earliest_first(x[1]["date"], len(x[1]["text"]), x[0])):
             self.stories.setdefault(a["story_id"], []).append(aid)
         self.titles = title_index(self.articles)
         self.bm25.load(self.manifest)

@@ -71,6 +71,12 @@ def place(text: str, article_id: str, manifest) -> tuple[str, list[int]]:
     return article_id, found.keys
 
 
+def earliest_first(date: str, length: int, article_id: str) -> tuple:
+    """Sort key of a story's articles: earliest dated first (undated last), the longest (most complete) of a day first.
+    The first is the story's representative."""
+    return date or "9999", -length, article_id
+
+
 def story_list(manifest, single: bool = False) -> list[dict]:
     """The stories, largest and then most recent first; each with its representative (the earliest dated article,
     the longest of those: the most complete), outlets and dates. Stories of one article only with single."""
@@ -81,7 +87,7 @@ def story_list(manifest, single: bool = False) -> list[dict]:
     for story_id, rows in groups.items():
         if len(rows) < 2 and not single:
             continue
-        rows.sort(key=lambda r: (r["date"] or "9999", -r["length"], r["article_id"]))
+        rows.sort(key=lambda r: earliest_first(r["date"], r["length"], r["article_id"]))
         dates = [r["date"][:10] for r in rows if r["date"]]
         out.append({"story": story_id, "title": rows[0]["title"], "size": len(rows),
                     "outlets": list(dict.fromkeys(r["outlet"] or "unnamed outlet" for r in rows)),

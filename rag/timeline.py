@@ -9,7 +9,7 @@ from .answer import ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, names, quota
 from .citations import cite
 from .retrieve import Filters, HybridRetriever, Library, MergeAdjacent, OnePerStory, to_passages
 from .text import units
-from .timeframe import read_timeframe
+from .timeframe import read_timeframe, without_time
 from .types import Answer, Citation
 
 ASKS = re.compile(r"^\s*(?:what(?:'s| has| have)? happen(?:ed|ing) (?:with|to|in|at|around)|(?:give me |show me |make )?(?:a |the )?"
@@ -26,9 +26,18 @@ def topic_of(question: str) -> str:
     return re.sub(r"\s*\bunfold(?:ed)?\b|[?.!]+\s*$", "", topic).strip() or question
 
 
-def timeline(library: Library, topic: str, filters: Filters | None = None, limit: int = MAX_ENTRIES) -> list[Citation]:
-    """One entry per story about topic, oldest first (undated last): the story's best-ranked article and its
-    sentence that best matches the topic."""
+def timeline(library: Library, asked: str, filters: Filters | None = None, limit: int = MAX_ENTRIES) -> list[Citation]:
+    """One entry per story about what was asked ("the Marrowby flood", or "What happened with X since March?"),
+    oldest first (undated last): the story's best-ranked article and its sentence that best matches the subject.
+    Time words narrow the publication dates as they do for answers, and count for nothing when nothing is left."""
+    filters = filters or Filters()
+    when = read_timeframe(asked, library.settings.today_or_now())
+    topic = without_time(topic_of(asked) if asks_for_timeline(asked) else asked, when)
+    entries = stories_about(library, topic, filters.within(when.since, when.until) if when else filters, limit)
+    return entries or (stories_about(library, topic, filters, limit) if when else [])
+
+
+def stories_about(library: Library, topic: str, filters: Filters, limit: int) -> list[Citation]:
     qvec = library.embedder.embed([topic])[0]
     bundle = QueryBundle(query_str=topic, embedding=qvec)
     nodes = HybridRetriever(library, limit * 4, filters).retrieve(bundle)
@@ -65,9 +74,7 @@ def timeline(library: Library, topic: str, filters: Filters | None = None, limit
 
 def timeline_answer(library: Library, question: str, filters: Filters | None = None) -> Answer:
     """A timeline as a chat answer: one dated, cited line per story."""
-    when = read_timeframe(question, library.settings.today_or_now())
-    filters = filters or Filters()
-    entries = timeline(library, topic_of(question), filters.within(when.since, when.until) if when else filters)
+    entries = timeline(library, question, filters)
     if not entries:
         return Answer(question=question, answer="The articles don't tell what happened with that.", citations=[], abstained=True,
                       mode="extractive", timeline=True)

@@ -147,15 +147,14 @@ def cmd_status(args, settings: Settings) -> int:
 
 def cmd_timeline(args, settings: Settings) -> int:
     from rag.retrieve import Filters, Library
-    from rag.timeline import asks_for_timeline, timeline, topic_of
+    from rag.timeline import timeline, topic_of
 
-    topic = topic_of(args.topic) if asks_for_timeline(args.topic) else args.topic
-    entries = timeline(Library(settings), topic, Filters(outlet=args.outlet, since=args.since, until=args.until))
+    entries = timeline(Library(settings), args.topic, Filters(outlet=args.outlet, since=args.since, until=args.until))
     if args.json:
         print(json.dumps([c.public() for c in entries], ensure_ascii=False))
         return 0
     if not entries:
-        print(f"The articles don't tell what happened with {topic}.")
+        print(f"The articles don't tell what happened with {topic_of(args.topic)}.")
         return 0
     for c in entries:
         also = f" ({c.also_in()})" if c.also else ""
@@ -400,6 +399,12 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def filter_flags(s: argparse.ArgumentParser):
+    s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
+    s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsdesk", description="Cited answers from a collection of news articles.")
     p.add_argument("--home", help="folder for all state (env NEWSDESK_HOME, default ./.newsdesk)")
@@ -438,9 +443,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--questions", metavar="FILE", help="answer every question in FILE (lines, or JSONL with \"question\"), one JSON object per line")
     s.add_argument("--top-k", type=top_k, metavar="N", help="passages to answer from (default 5)")
     s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer mode (env NEWSDESK_LLM)")
-    s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
-    s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
-    s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
+    filter_flags(s)
     s.set_defaults(run=cmd_ask)
 
     s = sub.add_parser("check", help="compare the manifest with the vector store and BM25 index")
@@ -479,9 +482,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("timeline", help="what happened with a subject: its stories in date order, one quoted sentence each")
     s.add_argument("topic", metavar="SUBJECT")
     s.add_argument("--json", action="store_true", help="print one JSON array of entries")
-    s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
-    s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
-    s.add_argument("--outlet", metavar="NAME", help="only articles from this outlet")
+    filter_flags(s)
     s.set_defaults(run=cmd_timeline)
 
     s = sub.add_parser("stories", help="articles that are one story (wire copy, rewrites), grouped")

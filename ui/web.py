@@ -20,7 +20,7 @@ from rag.embed import model_name
 from rag.errors import NewsdeskError
 from rag.retrieve import Filters, Library
 from rag.settings import Settings
-from rag.timeline import asks_for_timeline, timeline, topic_of
+from rag.timeline import timeline
 from rag.types import Answer, Citation
 
 log = logging.getLogger("newsdesk.web")
@@ -239,7 +239,7 @@ class Web:
         if not topic:
             return ""
         try:
-            entries = timeline(self.library, topic_of(topic) if asks_for_timeline(topic) else topic)
+            entries = timeline(self.library, topic)
         except NewsdeskError as e:
             return f"<p>{html.escape(str(e))}</p>"
         return render_timeline(entries)
