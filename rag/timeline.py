@@ -5,7 +5,7 @@ import re
 import numpy as np
 from llama_index.core.schema import QueryBundle
 
-from .answer import ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, names, quotable
+from .answer import ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, check_question, names, quotable
 from .citations import cite
 from .retrieve import Filters, HybridRetriever, Library, MergeAdjacent, OnePerStory, to_passages
 from .text import units
@@ -30,6 +30,7 @@ def timeline(library: Library, asked: str, filters: Filters | None = None, limit
     """One entry per story about what was asked ("the Marrowby flood", or "What happened with X since March?"),
     oldest first (undated last): the story's best-ranked article and its sentence that best matches the subject.
     Time words narrow the publication dates as they do for answers, and count for nothing when nothing is left."""
+    asked = check_question(asked)  # the same limits as a question: not empty, not a pasted book
     filters = filters or Filters()
     when = read_timeframe(asked, library.settings.today_or_now())
     topic = without_time(topic_of(asked) if asks_for_timeline(asked) else asked, when)

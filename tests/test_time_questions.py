@@ -81,3 +81,6 @@ def test_a_timeline_lists_the_stories_in_date_order_with_one_quote_each(developi
     assert answer.timeline and answer.answer.splitlines()[0].startswith("2024-06-01 · Valley Courier: ")
     assert len(answer.citations) == 4
     assert run_cli("timeline", "the price of tea in Ulaanbaatar", home=settings.home).stdout.startswith("The articles don't tell")
+    for broken in ("   ", "x" * 20_000):
+        out = run_cli("timeline", broken, home=settings.home)
+        assert out.returncode == 1 and out.stderr.count("\n") == 1 and "the question is" in out.stderr
