@@ -1,19 +1,23 @@
 """Incremental, idempotent ingestion: each article is wholly old or wholly new at every instant."""
 import fcntl
 import json
+import copy
 import os
+import queue
 import sys
 import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
+from itertools import chain
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
 from rag.bm25 import Bm25Index
-from rag.embed import Embedder
+from rag.embed import Embedder, encoder_batch
 from rag.errors import BusyError, InputError
 from rag.manifest import Manifest, now
 from rag.settings import Settings
@@ -24,7 +28,7 @@ from rag.types import Article, chunk_id
 
 from .chunk import chunk
 from .fetch import Fetcher
-from .readers import discover, read_file
+from .readers import discover, read_pieces
 from .sources import Harvest, Sources, harvest, is_url
 
 GROUP_BATCHES = 8  # encoder batches per write group: enough to keep batches full, few enough that progress moves
@@ -77,19 +81,129 @@ def sweep(manifest: Manifest, store: Store):
         manifest.forget_stale([version for version, _ in stale])
 
 
+class Stopped(Exception):
+    """Another stage of the pipeline failed or was stopped; this one unwinds quietly."""
+
+
+class Stages:
+    """Bounded hand-offs between the threads of one pipeline: a failure in any stage stops them all, and the
+    first error is the one raised."""
+
+    def __init__(self, stop: threading.Event | None):
+        self.stop = stop or threading.Event()
+        self.halted = threading.Event()
+        self.errors: list[BaseException] = []
+
+    def put(self, q: queue.Queue, item):
+        while not self.halted.is_set():
+            try:
+                return q.put(item, timeout=0.1)
+            except queue.Full:
+                pass
+        raise Stopped
+
+    def get(self, q: queue.Queue):
+        while not self.halted.is_set():
+            try:
+                return q.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        raise Stopped
+
+    def fail(self, e: BaseException):
+        if not isinstance(e, Stopped):
+            self.errors.append(e)
+        self.halted.set()
+
+    def thread(self, target, name: str) -> threading.Thread:
+        def run():
+            try:
+                target()
+            except BaseException as e:
+                self.fail(e)
+        t = threading.Thread(target=run, name=name, daemon=True)
+        t.start()
+        return t
+
+
+DONE = object()
+# Threads that chunk a group side by side; the tokenizer releases the GIL on batch calls, so this pays where there
+# are cores to spare beside the encoder (a GPU host), and is left off on small machines, where the encoder needs them.
+CHUNK_WORKERS = min(8, (os.cpu_count() or 1) // 2) if (os.cpu_count() or 1) > 4 else 1
+AHEAD = 2  # groups a stage may run ahead of the next: enough to hide a slow group, few enough to bound memory
+
+
 class Writer:
-    """Chunks, embeds and stores articles in groups; an article goes live only once all its chunks are stored."""
+    """Chunks, embeds and stores articles in groups; an article goes live only once all its chunks are stored.
+
+    Three stages overlap, each a group apart, so the encoder never waits for the rest: a thread reads (when given a
+    lazy stream), chunks and tokenises the next group; this thread encodes; a thread stores the previous group and
+    commits its articles, in order. Only that last thread writes, so the store and the manifest change in the same
+    order as when the stages ran one after another: mark pending, write chunks, commit each article, sweep."""
 
     def __init__(self, settings: Settings, manifest: Manifest, store: Store, embedder: Embedder):
         self.settings, self.manifest, self.store, self.embedder = settings, manifest, store, embedder
+        self._tokenizers = threading.local()
 
     def write(self, articles: list[Article]):
-        chunks = [c for a in articles for c in chunk(a, self.embedder.tokenizer)]
+        self.write_groups([articles])
+
+    def write_groups(self, groups: Iterable[list[Article]], written=lambda n: None, stop: threading.Event | None = None):
+        """Write each group of articles; written(n) is called as n more are live. With stop set, the group being
+        stored is finished and nothing more is; any failure stops every stage and is raised here."""
+        stages = Stages(stop)
+        prepared, encoded = queue.Queue(AHEAD), queue.Queue(AHEAD)
+
+        def prepare():
+            with ThreadPoolExecutor(CHUNK_WORKERS) if CHUNK_WORKERS > 1 else nullcontext() as pool:
+                for group in groups:
+                    if stages.stop.is_set() or stages.halted.is_set():
+                        break
+                    chunks = self._chunk(group, pool)
+                    stages.put(prepared, (group, chunks, self.embedder.prepare([c.embed_text for c in chunks])))
+            stages.put(prepared, DONE)
+
+        def store():
+            while (item := stages.get(encoded)) is not DONE:
+                self._store(*item)
+                written(len(item[0]))
+
+        threads = [stages.thread(prepare, "newsdesk-prepare"), stages.thread(store, "newsdesk-store")]
+        try:
+            while (item := stages.get(prepared)) is not DONE:
+                group, chunks, batches = item
+                stages.put(encoded, (group, chunks, self.embedder.encode(batches)))
+            stages.put(encoded, DONE)
+            while threads[1].is_alive() and not stages.halted.is_set():
+                threads[1].join(0.1)
+        except BaseException as e:  # Ctrl-C lands here, in the main thread: stop the others, finish the group in hand
+            stages.fail(e)
+        finally:
+            stages.halted.set()
+            for t in threads:
+                t.join()
+        if stages.errors:
+            raise stages.errors[0]
+
+    def _chunk(self, group: list[Article], pool) -> list:
+        if pool is None:
+            return [c for a in group for c in chunk(a, self.embedder.tokenizer)]
+        step = -(-len(group) // CHUNK_WORKERS)
+        parts = pool.map(self._chunk_part, [group[i:i + step] for i in range(0, len(group), step)])
+        return [c for part in parts for c in part]
+
+    def _chunk_part(self, articles: list[Article]) -> list:
+        # A fast tokenizer refuses to be used by two threads at once ("Already borrowed"): each thread has its own copy.
+        tokenizer = getattr(self._tokenizers, "tokenizer", None)
+        if tokenizer is None:
+            tokenizer = self._tokenizers.tokenizer = copy.deepcopy(self.embedder.tokenizer)
+        return [c for a in articles for c in chunk(a, tokenizer)]
+
+    def _store(self, articles: list[Article], chunks: list, vectors):
         spans = defaultdict(list)
         for c in chunks:
             spans[c.article.id].append((c.start, c.end))
         self.manifest.mark_pending([(a.id, a.content_hash, len(spans[a.id])) for a in articles])
-        vectors = self.embedder.embed([c.embed_text for c in chunks])
         self.store.upsert([c.id for c in chunks], vectors, [c.text for c in chunks], [c.metadata() for c in chunks])
         for a in articles:
             # Placed one by one as committed, so near-duplicates within one group find each other.
@@ -109,29 +223,58 @@ def place_unplaced(manifest: Manifest, progress: bool = False):
         manifest.place([(row["article_id"], place(row["text"], row["article_id"], manifest))])
 
 
+class Planner:
+    """Decides, piece by piece as articles are read, which need writing; counts unchanged and duplicates. It keeps
+    only the ids and text hashes seen in this run (for duplicates and --prune), so memory grows by about 200 bytes
+    per article, not by its text."""
+
+    def __init__(self, manifest: Manifest, summary: Summary):
+        self.manifest, self.summary = manifest, summary
+        self.seen: set[str] = set()
+        self.texts: set[str] = set()
+
+    def __call__(self, articles: list[Article]) -> list[Article]:
+        todo, summary = [], self.summary
+        for a in articles:
+            if a.id in self.seen:
+                summary.duplicates += 1
+                continue
+            self.seen.add(a.id)
+            old = self.manifest.get(a.id)
+            if old is not None and old["content_hash"] == a.content_hash:
+                summary.unchanged += 1
+                continue
+            twin = self.manifest.with_text(a.text_hash)
+            if (twin is not None and twin["article_id"] != a.id) or a.text_hash in self.texts:
+                summary.duplicates += 1
+                continue
+            self.texts.add(a.text_hash)
+            todo.append(a)
+            if old is None:
+                summary.added += 1
+            else:
+                summary.updated += 1
+        return todo
+
+
 def plan(articles: list[Article], manifest: Manifest, summary: Summary) -> tuple[list[Article], set[str]]:
     """The articles that need writing; counts unchanged and duplicates. Returns them and every article id seen."""
-    todo, seen, texts = [], set(), {}
-    for a in articles:
-        if a.id in seen:
-            summary.duplicates += 1
-            continue
-        seen.add(a.id)
-        old = manifest.get(a.id)
-        if old is not None and old["content_hash"] == a.content_hash:
-            summary.unchanged += 1
-            continue
-        twin = manifest.with_text(a.text_hash)
-        if (twin is not None and twin["article_id"] != a.id) or a.text_hash in texts:
-            summary.duplicates += 1
-            continue
-        texts[a.text_hash] = a.id
-        todo.append(a)
-        if old is None:
-            summary.added += 1
-        else:
-            summary.updated += 1
-    return todo, seen
+    planner = Planner(manifest, summary)
+    return planner(articles), planner.seen
+
+
+def groups_of(articles: Iterable[list[Article]], chunks: int) -> Iterator[list[Article]]:
+    """Pieces of articles regrouped to about `chunks` chunks each (one per 600 characters, roughly)."""
+    group, size = [], 0
+    for piece in articles:
+        for a in piece:
+            group.append(a)
+            size += len(a.text) // 600 + 1
+            if size >= chunks:
+                yield group
+                group, size = [], 0
+    if group:
+        yield group
 
 
 def under(path: str, roots: list[Path]) -> bool:
@@ -147,27 +290,22 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
         return _ingest(paths, settings, prune, dry_run, progress, warn, embedder)
 
 
-def read_files(paths: list[str], settings: Settings, summary: Summary, progress: bool, warn) -> tuple[list[Article], set[str]]:
-    """The articles of the files under paths, and the files that failed (their stored articles are kept)."""
-    found = discover(paths)
-    summary.skipped = len(found.skipped)
-    for where, error in found.failures:
-        summary.fail(where, error)
-    articles: list[Article] = []
-    failed_files = {os.path.realpath(p) for p, _ in found.failures}
-    for path in tqdm(found.files, desc="reading", unit="file", disable=not progress, file=sys.stderr, leave=False):
+def read_stream(files: list[Path], settings: Settings, summary: Summary, failed_files: set[str], warn, bar) -> Iterator[list[Article]]:
+    """The articles of files, piece by piece as read (a JSONL line by line); a file that fails whole is added to
+    failed_files, so that --prune keeps its stored articles."""
+    for path in files:
         try:
-            result = read_file(path, settings.max_file_mb)
+            for piece in read_pieces(path, settings.max_file_mb):
+                for where, error in piece.failures:
+                    summary.fail(where, error)
+                for note in piece.notes:
+                    warn(note)
+                bar.update(piece.size)
+                if piece.articles:
+                    yield piece.articles
         except InputError as e:
             summary.fail(str(path), str(e))
             failed_files.add(os.path.realpath(path))
-            continue
-        for where, error in result.failures:
-            summary.fail(where, error)
-        for note in result.notes:
-            warn(note)
-        articles.extend(result.articles)
-    return articles, failed_files
 
 
 SOURCES_AT_ONCE = 4  # sources are read side by side: most live on different hosts, each with its own limits
@@ -191,41 +329,66 @@ def harvested(h: Harvest, summary: Summary):
     summary.unchanged += h.known + h.unchanged
 
 
-def write_all(todo: list[Article], settings: Settings, manifest: Manifest, store: Store, embedder: Embedder | None, progress: bool) -> Embedder | None:
-    """Embed and store planned articles in groups; returns the embedder, loaded only if there was work."""
-    if not todo:
+def write_all(todo: Iterable[list[Article]] | list[Article], settings: Settings, manifest: Manifest, store: Store,
+              embedder: Embedder | None, progress: bool, stop: threading.Event | None = None) -> Embedder | None:
+    """Embed and store planned articles (a list, or a lazy stream of pieces) in groups; returns the embedder, loaded
+    only if there was work."""
+    total = len(todo) if isinstance(todo, list) else None
+    pieces = iter([todo] if isinstance(todo, list) else todo)
+    first = next((piece for piece in pieces if piece), None)
+    if first is None:
         return embedder
     store.collection  # fail on an unreachable store before spending time on the model
     embedder = embedder or Embedder(settings)
     embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
     writer = Writer(settings, manifest, store, embedder)
-    with tqdm(total=len(todo), desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
-        group, size = [], 0
-        for a in todo:
-            group.append(a)
-            size += len(a.text) // 600 + 1  # about one chunk per 600 characters
-            if size >= GROUP_BATCHES * settings.batch_size:
-                writer.write(group)
-                bar.update(len(group))
-                group, size = [], 0
-        if group:
-            writer.write(group)
-            bar.update(len(group))
+    with tqdm(total=total, desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
+        writer.write_groups(groups_of(chain([first], pieces), GROUP_BATCHES * encoder_batch(settings, embedder.device)), bar.update, stop)
     return embedder
 
 
+def file_bytes(files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
 def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summary:
+    """Files are read, planned and written in bounded groups as they stream past, so memory does not grow with the
+    input: only the ids and text hashes seen are kept (for duplicates and --prune)."""
     summary = Summary()
     urls = [p for p in paths if is_url(p)]
-    articles, failed_files = read_files([p for p in paths if not is_url(p)], settings, summary, progress, warn)
+    found = discover([p for p in paths if not is_url(p)])
+    summary.skipped = len(found.skipped)
+    for where, error in found.failures:
+        summary.fail(where, error)
+    failed_files = {os.path.realpath(p) for p, _ in found.failures}
     manifest = Manifest(settings.manifest_path)
     store = Store(settings)
     sources = Sources(settings.manifest_path)
     harvests = list(fetch(urls, settings, sources, threading.Event(), progress)) if urls else []
     for h in harvests:
         harvested(h, summary)
-        articles.extend(h.articles)
-    todo, seen = plan(articles, manifest, summary)
+    # Planning reads the manifest on the reading thread while the writing thread commits: a connection of its own.
+    reader = Manifest(settings.manifest_path)
+    planner = Planner(reader, summary)
+    with tqdm(total=file_bytes(found.files), desc="reading", unit="B", unit_scale=True, disable=not progress,
+              file=sys.stderr, leave=False) as bar:
+        read = chain(read_stream(found.files, settings, summary, failed_files, warn, bar), (h.articles for h in harvests))
+        todo = (planned for piece in read if (planned := planner(piece)))
+        if dry_run:
+            for _ in todo:
+                pass
+        else:
+            sweep(manifest, store)
+            place_unplaced(manifest, progress)
+            write_all(todo, settings, manifest, store, embedder, progress)
+    reader.close()
+    seen = planner.seen
     gone = []
     if prune:
         roots = [Path(os.path.realpath(p)) for p in paths if not is_url(p)]
@@ -234,9 +397,6 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
         summary.removed = len(gone)
     if dry_run:
         return summary
-    sweep(manifest, store)
-    place_unplaced(manifest, progress)
-    write_all(todo, settings, manifest, store, embedder, progress)
     for h in harvests:
         sources.remember(h)
     for article_id in gone:
@@ -357,7 +517,7 @@ def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
 
 
 def status(settings: Settings) -> dict:
-    from rag.embed import model_name, resolve_precision
+    from rag.embed import model_name, resolve_device, resolve_precision
 
     from rag.stories import story_count
 
@@ -373,7 +533,8 @@ def status(settings: Settings) -> dict:
         "store": store.location,
         "store_bytes": store.size_bytes(),
         "embedding_model": model_name(settings),
-        "precision": resolve_precision(settings.precision),
+        "device": (device := resolve_device(settings.device)),
+        "precision": resolve_precision(settings.precision, device),
         "last_ingest": manifest.get_meta("last_ingest"),
         "sources": len(list_sources(settings)),
         "last_sync": manifest.get_meta("last_sync"),

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
@@ -35,6 +36,13 @@ class ReadResult:
     articles: list[Article] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (where, reason) for parts of a file, e.g. a JSONL line
     notes: list[str] = field(default_factory=list)  # worth telling the user, not failures
+    size: int = 0  # bytes of the file this result covers, for progress
+
+    def add(self, other: "ReadResult"):
+        self.articles += other.articles
+        self.failures += other.failures
+        self.notes += other.notes
+        self.size += other.size
 
 
 @dataclass
@@ -281,52 +289,118 @@ def read_pdf(path: Path, data: bytes, result: ReadResult):
     ))
 
 
+def json_article(obj, path: Path, number: int, result: ReadResult):
+    """One JSON object (or a JSONL line's text) as an Article; a bad one is a failure of its line or item, not of the file."""
+    try:
+        if isinstance(obj, str):
+            try:
+                obj = json.loads(obj)
+            except json.JSONDecodeError as e:
+                raise InputError(f"not valid JSON: {e.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError("expected a JSON object with a 'text' field")
+        body = clean(as_text(next((obj[k] for k in TEXT_KEYS if k in obj), ""), "text"))
+        if not body:
+            raise InputError("object has no 'text'")
+        fields, extra = fields_from(obj)
+        fields.setdefault("title", body[:80].split("\n")[0])
+        identity = fields.get("url") or f"{path.resolve()}#{number}"
+        result.articles.append(Article(text=body, identity=identity, source=str(path.resolve()), extra=extra, **fields))
+    except InputError as e:
+        result.failures.append((f"{path}:{number}", str(e)))
+
+
 def read_json(path: Path, data: bytes, result: ReadResult):
     text, _ = decode(data)
     if path.suffix.lower() == ".jsonl":
-        items = [(f"{path}:{n}", line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        items = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     else:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:
             raise InputError(f"not valid JSON: {e.msg} at line {e.lineno}") from None
         doc = doc.get("articles", doc) if isinstance(doc, dict) else doc
-        items = [(f"{path}:{i}", obj) for i, obj in enumerate(doc if isinstance(doc, list) else [doc])]
-    for where, obj in items:
-        try:
-            if isinstance(obj, str):
-                try:
-                    obj = json.loads(obj)
-                except json.JSONDecodeError as e:
-                    raise InputError(f"not valid JSON: {e.msg}") from None
-            if not isinstance(obj, dict):
-                raise InputError("expected a JSON object with a 'text' field")
-            body = clean(as_text(next((obj[k] for k in TEXT_KEYS if k in obj), ""), "text"))
-            if not body:
-                raise InputError("object has no 'text'")
-            fields, extra = fields_from(obj)
-            fields.setdefault("title", body[:80].split("\n")[0])
-            identity = fields.get("url") or f"{path.resolve()}#{where.rsplit(':', 1)[1]}"
-            result.articles.append(Article(text=body, identity=identity, source=str(path.resolve()), extra=extra, **fields))
-        except InputError as e:
-            result.failures.append((where, str(e)))
+        items = list(enumerate(doc if isinstance(doc, list) else [doc]))
+    for number, obj in items:
+        json_article(obj, path, number, result)
     if not items:
         raise InputError("no articles in the file")
 
 
-def read_file(path: Path, max_mb: float) -> ReadResult:
-    """Articles of one file; InputError when the whole file cannot be used."""
+JSONL_PIECE = 2000  # lines per piece of a streamed JSONL: a few groups' worth, so memory stays flat at any file size
+
+
+def read_jsonl(path: Path, max_mb: float) -> Iterator[ReadResult]:
+    """A JSONL file in pieces, line by line, so its size is unbounded; each line may be up to max_mb.
+
+    Lines are numbered as str.splitlines numbers them (what reading the whole file did), so identities stay put."""
+    limit = int(max_mb * 1024 * 1024)
+    with open(path, "rb") as f:
+        if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 cannot be split at newline bytes: read it whole
+            if path.stat().st_size > limit:
+                raise InputError(f"UTF-16 JSONL is read whole and is over the {max_mb:g} MB limit; re-save it as UTF-8")
+            result = ReadResult(size=path.stat().st_size)
+            read_json(path, path.read_bytes(), result)
+            yield result
+            return
+        f.seek(0)
+        piece, number, items, first = ReadResult(), 0, 0, True
+        while raw := f.readline(limit + 1):
+            piece.size += len(raw)
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                number += 1
+                piece.failures.append((f"{path}:{number}", f"line is over the {max_mb:g} MB limit"))
+                while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):  # skip the rest of the line
+                    piece.size += len(rest)
+                piece.size += len(rest)
+                continue
+            if first and b"\x00" in raw[:8192]:
+                raise InputError("binary data, not text: is the file extension right?")
+            first = False
+            try:
+                text, _ = decode(raw)
+            except InputError as e:
+                number += 1
+                piece.failures.append((f"{path}:{number}", str(e)))
+                continue
+            for line in text.splitlines():
+                number += 1
+                if line.strip():
+                    items += 1
+                    json_article(line, path, number, piece)
+            if items and items % JSONL_PIECE == 0 and (piece.articles or piece.failures):
+                yield piece
+                piece = ReadResult()
+        if not items:
+            raise InputError("no articles in the file")
+        yield piece
+
+
+def read_pieces(path: Path, max_mb: float) -> Iterator[ReadResult]:
+    """A file's articles in pieces: a JSONL streamed line by line, any other file whole (and at most max_mb).
+    InputError when the whole file cannot be used."""
     try:
         size = path.stat().st_size
-        if size > max_mb * 1024 * 1024:
-            raise InputError(f"file is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit; split it or raise NEWSDESK_MAX_FILE_MB")
         if size == 0:
             raise InputError("empty file")
+        if path.suffix.lower() == ".jsonl":
+            yield from read_jsonl(path, max_mb)
+            return
+        if size > max_mb * 1024 * 1024:
+            raise InputError(f"file is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit; split it or raise NEWSDESK_MAX_FILE_MB")
         data = path.read_bytes()
     except OSError as e:
         raise InputError(_os_reason(e)) from None
-    result = ReadResult()
+    result = ReadResult(size=len(data))
     suffix = path.suffix.lower()
-    reader = read_html if suffix in HTML else read_pdf if suffix == ".pdf" else read_json if suffix in (".json", ".jsonl") else read_text_file
+    reader = read_html if suffix in HTML else read_pdf if suffix == ".pdf" else read_json if suffix == ".json" else read_text_file
     reader(path, data, result)
+    yield result
+
+
+def read_file(path: Path, max_mb: float) -> ReadResult:
+    """Articles of one file; InputError when the whole file cannot be used."""
+    result = ReadResult()
+    for piece in read_pieces(path, max_mb):
+        result.add(piece)
     return result

