@@ -16,10 +16,9 @@ from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
-from rag.bm25 import Bm25Index
 from rag.embed import Embedder, encoder_batch
 from rag.errors import BusyError, InputError
-from rag.manifest import Manifest, now
+from rag.manifest import Manifest, now, open_manifest
 from rag.settings import Settings
 from rag.store import Store
 from rag.stories import FORMAT as STORY_FORMAT
@@ -59,7 +58,16 @@ class Summary:
 
 
 @contextmanager
-def ingest_lock(home: Path):
+def ingest_lock(settings: Settings):
+    """One writer (ingest, sync, remove, check) at a time: a file lock in NEWSDESK_HOME, or with a database URL a
+    PostgreSQL advisory lock, which every machine sharing the database sees."""
+    if settings.database_url:
+        from rag.postgres import ingest_lock as database_lock
+
+        with database_lock(settings.database_url):
+            yield
+        return
+    home = settings.home
     home.mkdir(parents=True, exist_ok=True)
     with open(home / "ingest.lock", "a+") as f:
         try:
@@ -211,6 +219,14 @@ class Writer:
         sweep(self.manifest, self.store)
 
 
+def index_unindexed(manifest: Manifest, progress: bool = False):
+    """Build the lexical index of a store from before it (or from before its format changed), once."""
+    if manifest.lexical_current():
+        return
+    with tqdm(total=manifest.counts()[0], desc="indexing terms", unit="article", disable=not progress, file=sys.stderr, leave=False) as bar:
+        manifest.reindex(bar.update)
+
+
 def place_unplaced(manifest: Manifest, progress: bool = False):
     """Give articles stored before stories existed (or before their constants changed) their story, once, oldest first
     (the earliest becomes the story)."""
@@ -286,7 +302,7 @@ def ingest(paths: list[str], settings: Settings, prune: bool = False, dry_run: b
            warn=lambda msg: print(f"warning: {msg}", file=sys.stderr), embedder: Embedder | None = None) -> Summary:
     """Files, folders and http(s) URLs (article pages, feeds, sitemaps) into the store."""
     # The lock comes first, so a second ingest refuses at once instead of after reading every file.
-    with (nullcontext() if dry_run else ingest_lock(settings.home)):
+    with (nullcontext() if dry_run else ingest_lock(settings)):
         return _ingest(paths, settings, prune, dry_run, progress, warn, embedder)
 
 
@@ -367,14 +383,14 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
     for where, error in found.failures:
         summary.fail(where, error)
     failed_files = {os.path.realpath(p) for p, _ in found.failures}
-    manifest = Manifest(settings.manifest_path)
+    manifest = open_manifest(settings)
     store = Store(settings)
-    sources = Sources(settings.manifest_path)
+    sources = Sources(open_manifest(settings))
     harvests = list(fetch(urls, settings, sources, threading.Event(), progress)) if urls else []
     for h in harvests:
         harvested(h, summary)
     # Planning reads the manifest on the reading thread while the writing thread commits: a connection of its own.
-    reader = Manifest(settings.manifest_path)
+    reader = open_manifest(settings)
     planner = Planner(reader, summary)
     with tqdm(total=file_bytes(found.files), desc="reading", unit="B", unit_scale=True, disable=not progress,
               file=sys.stderr, leave=False) as bar:
@@ -385,6 +401,7 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
                 pass
         else:
             sweep(manifest, store)
+            index_unindexed(manifest, progress)
             place_unplaced(manifest, progress)
             write_all(todo, settings, manifest, store, embedder, progress)
     reader.close()
@@ -403,7 +420,6 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
         manifest.retire(article_id)
     if gone:
         sweep(manifest, store)
-    Bm25Index(settings.home).sync(manifest)
     manifest.set_meta("last_ingest", now())
     manifest.close()
     sources.close()
@@ -415,10 +431,11 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
     loses at most the source in hand. Returns the summary and the embedder, for the next round of `sync --every`."""
     stop = stop or threading.Event()
     total = Summary()
-    with ingest_lock(settings.home):
-        manifest = Manifest(settings.manifest_path)
-        store, sources = Store(settings), Sources(settings.manifest_path)
+    with ingest_lock(settings):
+        manifest = open_manifest(settings)
+        store, sources = Store(settings), Sources(open_manifest(settings))
         followed = {s.url: s for s in sources.all()}
+        index_unindexed(manifest, progress)
         place_unplaced(manifest, progress)
         for h in fetch(list(followed), settings, sources, stop, progress):
             if h.interrupted and not h.records:
@@ -435,7 +452,6 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
             total.add(part)
         order = {url: i for i, url in enumerate(followed)}
         total.sources.sort(key=lambda s: order[s["url"]])
-        Bm25Index(settings.home).sync(manifest)
         manifest.set_meta("last_sync", now())
         if total.added or total.updated:
             manifest.set_meta("last_ingest", now())
@@ -446,14 +462,13 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
 
 def remove(key: str, settings: Settings) -> dict:
     """Remove one article by id, path or url."""
-    with ingest_lock(settings.home):
-        manifest = Manifest(settings.manifest_path)
+    with ingest_lock(settings):
+        manifest = open_manifest(settings)
         row = manifest.find(key) or manifest.find(str(Path(key).resolve()))
         if row is None:
             raise InputError(f"no stored article with id, path or url {key!r}; `newsdesk status` lists the store")
         manifest.retire(row["article_id"])
         sweep(manifest, Store(settings))
-        Bm25Index(settings.home).rebuild(manifest)
         return {"article_id": row["article_id"], "title": row["title"], "source": row["source"]}
 
 
@@ -464,7 +479,7 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
     if not is_url(url):
         raise InputError(f"{url!r} is not an http(s) URL of a feed, sitemap or article page")
     given = url
-    sources = Sources(settings.manifest_path)
+    sources = Sources(open_manifest(settings))
     try:
         known = sources.all()
         if any(s.url == url for s in known):
@@ -489,7 +504,7 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
 
 
 def list_sources(settings: Settings) -> list[dict]:
-    sources = Sources(settings.manifest_path)
+    sources = Sources(open_manifest(settings))
     try:
         return [s.to_dict() for s in sources.all()]
     finally:
@@ -498,8 +513,8 @@ def list_sources(settings: Settings) -> list[dict]:
 
 def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
     """Stop following a source by name or URL; with purge its articles leave the store too."""
-    with ingest_lock(settings.home):
-        manifest, sources = Manifest(settings.manifest_path), Sources(settings.manifest_path)
+    with ingest_lock(settings):
+        manifest, sources = open_manifest(settings), Sources(open_manifest(settings))
         source = sources.find(key)
         if source is None:
             raise InputError(f"no source named or at {key!r}; `newsdesk sources list` shows them")
@@ -509,7 +524,6 @@ def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
                 if row["source"] == source.url:
                     purged += manifest.retire(row["article_id"])
             sweep(manifest, Store(settings))
-            Bm25Index(settings.home).sync(manifest)
         sources.remove(source.url)
         manifest.close()
         sources.close()
@@ -521,7 +535,7 @@ def status(settings: Settings) -> dict:
 
     from rag.stories import story_count
 
-    manifest = Manifest(settings.manifest_path)
+    manifest = open_manifest(settings)
     articles, chunks = manifest.counts()
     stories, shared = story_count(manifest)
     store = Store(settings)
@@ -552,19 +566,18 @@ def stored_ids(store: Store, page: int = 5000) -> set[str]:
 
 
 def check(settings: Settings, repair: bool = False, embedder: Embedder | None = None) -> dict:
-    """Compare the manifest (the truth) with the vector store and the BM25 index; with repair, make them agree:
+    """Compare the manifest (the truth) with the vector store and the lexical index; with repair, make them agree:
     missing chunks are re-embedded from the stored article text, chunks no live version owns are deleted,
-    and the BM25 index is rebuilt."""
-    with ingest_lock(settings.home):
-        manifest, store = Manifest(settings.manifest_path), Store(settings)
+    and the lexical index is rebuilt."""
+    with ingest_lock(settings):
+        manifest, store = open_manifest(settings), Store(settings)
         live = {chunk_id(r["article_id"], r["content_hash"], i): r["article_id"]
                 for r in manifest.live_chunks() for i in range(len(json.loads(r["spans"])))}
         stale = manifest.stale()
         stored = stored_ids(store)
         missing = live.keys() - stored
         orphans = stored - live.keys() - {cid for _, ids in stale for cid in ids}
-        saved = Bm25Index(settings.home).saved()
-        bm25_ok = saved["generation"] == manifest.generation and set(saved.get("ids", [])) == live.keys()
+        bm25_ok = manifest.lexical_in_step()
         unplaced = manifest.unplaced() if manifest.get_meta("story_format") == STORY_FORMAT else [r["article_id"] for r in manifest.articles()]
         report = {"articles": len(set(live.values())), "chunks": len(live), "missing_chunks": len(missing),
                   "orphan_chunks": len(orphans), "unfinished_versions": len(stale), "bm25_in_step": bm25_ok,
@@ -579,7 +592,8 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
                         for r in rows]
             if articles:
                 Writer(settings, manifest, store, embedder or Embedder(settings)).write(articles)
-            Bm25Index(settings.home).rebuild(manifest)
+            if not manifest.lexical_in_step():
+                manifest.reindex()
             place_unplaced(manifest)
             report["repaired"] = True
         return report

@@ -4,6 +4,8 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .lexical import FORMAT as LEXICAL_FORMAT
+from .lexical import chunk_terms, terms, title_key
 from .types import Article, chunk_id
 
 SCHEMA = """
@@ -27,8 +29,18 @@ CREATE INDEX IF NOT EXISTS story_of_story ON story_of(story_id);
 CREATE TABLE IF NOT EXISTS story_bands (key INTEGER NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS story_bands_key ON story_bands(key);
 CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
+-- The lexical index (rag/lexical.py): one row per live chunk, its terms in a contentless FTS5 table (the text is in
+-- articles already), and each live article's title as a phrase questions can name. Written with the article.
+CREATE TABLE IF NOT EXISTS lexical_chunks (rowid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lexical_chunks_article ON lexical_chunks(article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(terms, content='', tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
+CREATE TABLE IF NOT EXISTS titles (key TEXT NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS titles_key ON titles(key);
+CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
 """
 
+READ_COLUMNS = ("a.article_id, a.content_hash, a.text, a.spans, a.title, a.outlet, a.author, a.date, a.url, a.source, a.language, "
+                "COALESCE(s.story_id, a.article_id) AS story_id")
 COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, spans, ingested_at"
 
 
@@ -44,6 +56,8 @@ class Manifest:
         # WAL lets the web app read while an ingest writes.
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        if self.get_meta("lexical_format") is None and self.counts()[0] == 0:
+            self.set_meta("lexical_format", LEXICAL_FORMAT)  # a new store is indexed as it fills
 
     def close(self):
         self.db.close()
@@ -77,24 +91,115 @@ class Manifest:
         """Make this version live in one transaction; the version it replaces becomes stale.
 
         spans are the chunks' character offsets, so retrieval can rebuild passages without the vector store; story is
-        (story id, LSH band keys) from rag.stories.place, kept in step with the article in the same transaction."""
-        old = self.get(article.id)
+        (story id, LSH band keys) from rag.stories.place, kept in step with the article in the same transaction, as
+        are its terms in the lexical index."""
+        self.commit_all([(article, spans, story)])
+
+    def commit_all(self, versions: list[tuple[Article, list[tuple[int, int]], tuple[str, list[int]] | None]]):
+        """commit for many articles in one transaction (a bulk load); all go live together or none does."""
+        prepared = [(a, spans, story, self.get(a.id), chunk_terms(a.title, a.text, spans)) for a, spans, story in versions]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM stale WHERE article_id = ? AND content_hash = ?", (article.id, article.content_hash))
-            if old is not None and old["content_hash"] != article.content_hash:
-                self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (old["article_id"], old["content_hash"], old["n_chunks"]))
-            a = article
-            self.db.execute(
-                f"INSERT OR REPLACE INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 16)})",
-                (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
-                 json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(spans), json.dumps(spans), now()),
-            )
-            if story is not None:
-                self._forget_story(a.id)
-                self.db.execute("INSERT INTO story_of VALUES (?, ?)", (a.id, story[0]))
-                self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, a.id) for k in story[1]])
+            for a, spans, story, old, indexed in prepared:
+                if old is not None:
+                    self._unindex(old)
+                self._index(a.id, a.title, indexed)
+                self.db.execute("DELETE FROM stale WHERE article_id = ? AND content_hash = ?", (a.id, a.content_hash))
+                if old is not None and old["content_hash"] != a.content_hash:
+                    self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (old["article_id"], old["content_hash"], old["n_chunks"]))
+                self.db.execute(
+                    f"INSERT OR REPLACE INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 16)})",
+                    (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
+                     json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(spans), json.dumps(spans), now()),
+                )
+                if story is not None:
+                    self._forget_story(a.id)
+                    self.db.execute("INSERT INTO story_of VALUES (?, ?)", (a.id, story[0]))
+                    self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, a.id) for k in story[1]])
             self._bump()
+
+    def _index(self, article_id: str, title: str, indexed: list[str]):
+        for i, t in enumerate(indexed):
+            rowid = self.db.execute("INSERT INTO lexical_chunks (article_id, idx) VALUES (?, ?)", (article_id, i)).lastrowid
+            self.db.execute("INSERT INTO lexical (rowid, terms) VALUES (?, ?)", (rowid, t))
+        if key := title_key(title or ""):
+            self.db.execute("INSERT INTO titles VALUES (?, ?)", (key, article_id))
+
+    def _unindex(self, old: sqlite3.Row):
+        """Take a live version out of the lexical index; a contentless FTS5 table forgets a row only when told the
+        terms it was given, which are recomputed from the stored text."""
+        rowids = [r[0] for r in self.db.execute("SELECT rowid FROM lexical_chunks WHERE article_id = ? ORDER BY idx", (old["article_id"],))]
+        indexed = chunk_terms(old["title"], old["text"], json.loads(old["spans"]))
+        if len(rowids) == len(indexed):
+            self.db.executemany("INSERT INTO lexical (lexical, rowid, terms) VALUES ('delete', ?, ?)", zip(rowids, indexed))
+        self.db.execute("DELETE FROM lexical_chunks WHERE article_id = ?", (old["article_id"],))
+        self.db.execute("DELETE FROM titles WHERE article_id = ?", (old["article_id"],))
+
+    def search_terms(self, query: str, n: int, outlet: str | None = None, article_id: str | None = None,
+                     since: int | None = None, until: int | None = None) -> list[tuple[str, float]]:
+        """The n live chunks that best match query's terms by BM25, as (chunk id, score), best first; since and until
+        are days as YYYYMMDD (rag.types.day_number), an undated article counting as day 0."""
+        words = list(dict.fromkeys(terms([query])[0]))
+        if not words:
+            return []
+        where, params = ["lexical MATCH ?"], [" OR ".join(f'"{w}"' for w in words)]
+        day = "CAST(REPLACE(SUBSTR(COALESCE(a.date, ''), 1, 10), '-', '') AS INTEGER)"
+        for clause, value in (("a.outlet = ?", outlet), ("a.article_id = ?", article_id), (f"{day} >= ?", since), (f"{day} <= ?", until)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if len(where) == 1:  # ranked alone first, then joined: the usual case, and the cheaper plan
+            sql = ("SELECT c.article_id, a.content_hash, c.idx, -f.score FROM (SELECT rowid, bm25(lexical) AS score FROM lexical "
+                   "WHERE lexical MATCH ? ORDER BY score LIMIT ?) f JOIN lexical_chunks c ON c.rowid = f.rowid "
+                   "JOIN articles a ON a.article_id = c.article_id ORDER BY f.score")
+        else:
+            sql = ("SELECT c.article_id, a.content_hash, c.idx, -bm25(lexical) AS score FROM lexical "
+                   "JOIN lexical_chunks c ON c.rowid = lexical.rowid JOIN articles a ON a.article_id = c.article_id "
+                   f"WHERE {' AND '.join(where)} ORDER BY bm25(lexical) LIMIT ?")
+        rows = self.db.execute(sql, (*params, n)).fetchall()
+        return [(chunk_id(r[0], r[1], r[2]), r[3]) for r in rows]
+
+    def titled(self, keys: list[str]) -> list[str]:
+        """Live articles whose title phrase is one of keys."""
+        if not keys:
+            return []
+        found = []
+        for i in range(0, len(keys), 500):
+            part = keys[i:i + 500]
+            found += [r[0] for r in self.db.execute(f"SELECT article_id FROM titles WHERE key IN ({','.join('?' * len(part))})", part)]
+        return found
+
+    def lexical_current(self) -> bool:
+        """Whether the lexical index is of the current format; commits keep it in step from then on."""
+        return self.get_meta("lexical_format") == LEXICAL_FORMAT
+
+    def lexical_in_step(self) -> bool:
+        """Whether the lexical index holds exactly the live chunks, in the current format."""
+        if self.get_meta("lexical_format") != LEXICAL_FORMAT:
+            return False
+        indexed = self.db.execute("SELECT article_id, COUNT(*), MAX(idx) FROM lexical_chunks GROUP BY article_id").fetchall()
+        live = {r[0]: r[1] for r in self.db.execute("SELECT article_id, n_chunks FROM articles")}
+        return len(indexed) == sum(1 for n in live.values() if n) and all(live.get(a) == n == top + 1 for a, n, top in indexed)
+
+    def reindex(self, progress=None):
+        """Index every live article again (a store from before the lexical index, or a repair), in batches."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT INTO lexical (lexical) VALUES ('delete-all')")
+            self.db.execute("DELETE FROM lexical_chunks")
+            self.db.execute("DELETE FROM titles")
+            self.db.execute("DELETE FROM meta WHERE key = 'lexical_format'")
+        ids = [r[0] for r in self.db.execute("SELECT article_id FROM articles ORDER BY rowid")]
+        for i in range(0, len(ids), 1000):
+            rows = [self.get(aid) for aid in ids[i:i + 1000]]
+            indexed = [chunk_terms(r["title"], r["text"], json.loads(r["spans"])) for r in rows if r is not None]
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for r, t in zip([r for r in rows if r is not None], indexed):
+                    self._index(r["article_id"], r["title"], t)
+            if progress:
+                progress(len(rows))
+        self.set_meta("lexical_format", LEXICAL_FORMAT)
 
     def _forget_story(self, article_id: str):
         self.db.execute("DELETE FROM story_of WHERE article_id = ?", (article_id,))
@@ -124,6 +229,25 @@ class Manifest:
                                "GROUP BY article_id ORDER BY n DESC LIMIT ?", (*keys, limit)).fetchall()
         return [r[0] for r in rows]
 
+    def rows(self, ids: list[str]) -> list[sqlite3.Row]:
+        """Live articles by id, with their text, spans and story (their own id when they have none yet)."""
+        out = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            out += self.db.execute(f"SELECT {READ_COLUMNS} FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id "
+                                   f"WHERE a.article_id IN ({','.join('?' * len(part))})", part).fetchall()
+        return out
+
+    def newest(self, n: int) -> list[sqlite3.Row]:
+        return self.db.execute(f"SELECT {READ_COLUMNS} FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id "
+                               "ORDER BY a.date DESC LIMIT ?", (n,)).fetchall()
+
+    def story_members(self, story_id: str) -> list[sqlite3.Row]:
+        """The live articles of a story (an article without one is a story of its own)."""
+        return self.db.execute("SELECT a.article_id, a.title, a.outlet, a.date, a.url, LENGTH(a.text) AS length FROM articles a "
+                               "LEFT JOIN story_of s ON s.article_id = a.article_id WHERE COALESCE(s.story_id, a.article_id) = ?",
+                               (story_id,)).fetchall()
+
     def story_of(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT story_id FROM story_of WHERE article_id = ?", (article_id,)).fetchone()
         return row[0] if row else None
@@ -147,12 +271,13 @@ class Manifest:
                 return False
             self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (article_id, old["content_hash"], old["n_chunks"]))
             self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+            self._unindex(old)
             self._forget_story(article_id)
             self._bump()
         return True
 
     def _bump(self):
-        # Every change to the live set bumps the generation, so derived indexes (BM25) know when they are stale.
+        # Every change to the live set bumps the generation, so readers know when what they hold is stale.
         self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
     @property

@@ -2,6 +2,7 @@
 import json
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,12 +11,12 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from .bm25 import Bm25Index
 from .embed import Embedder
 from .errors import InputError
 from .manifest import Manifest
 from .settings import Settings
 from .store import Store, forget_embedded_clients
+from .lexical import title_phrases
 from .stories import earliest_first
 from .types import Passage, chunk_id, day_number, split_chunk_id
 
@@ -24,45 +25,11 @@ ARTICLE_FIELDS = ("title", "outlet", "author", "date", "url", "source", "languag
 # only things related to it. The two are weighted differently (see Settings).
 QUESTION = re.compile(r"^\s*(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|should|"
                       r"would|will|has|have|had|find|list|name|tell|give|show|explain|describe|compare)\b|\?\s*$", re.I)
-TITLE_STOPWORDS = set("a an the of in on at to for from by and or is are was were it its s".split())
-MAX_NAME_WORDS = 12  # longest title looked up as a phrase of the question
 NAMED_CHUNKS = 8  # chunks of a named article scored, from its start: a long article is found by its passages too
 
 
 def is_question(query: str) -> bool:
     return bool(QUESTION.search(query))
-
-
-def title_words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
-def title_key(title: str) -> str:
-    """A title as a phrase to find in questions: lower case, words only, without a trailing "(disambiguation)"."""
-    return " ".join(title_words(re.sub(r"\s*\([^)]*\)\s*$", "", title)))
-
-
-def title_index(articles: dict[str, dict]) -> dict[str, list[str]]:
-    """Title phrase -> article ids; titles of stopwords only ("It", "The The") would match every question."""
-    index: dict[str, list[str]] = {}
-    for aid, a in articles.items():
-        key = title_key(a["title"] or "")
-        if key and not set(key.split()) <= TITLE_STOPWORDS:
-            index.setdefault(key, []).append(aid)
-    return index
-
-
-def named_articles(index: dict[str, list[str]], query: str, whole: bool) -> set[str]:
-    """Articles whose title occurs in the query as a phrase; with whole, only a title that is the entire query
-    (but for stopwords): a bare name."""
-    words = title_words(query)
-    if whole:
-        return set(index.get(" ".join(w for w in words if w not in TITLE_STOPWORDS), []))
-    found = set()
-    for i in range(len(words)):
-        for j in range(i + 1, min(len(words), i + MAX_NAME_WORDS) + 1):
-            found.update(index.get(" ".join(words[i:j]), ()))
-    return found
 
 
 @dataclass
@@ -103,6 +70,10 @@ class Filters:
             clauses.append({"date_int": {"$lte": self._until}})
         return clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else None
 
+    def terms(self) -> dict:
+        """These filters as the manifest's search_terms takes them."""
+        return {"outlet": self.outlet, "article_id": self.article_id, "since": self._since, "until": self._until}
+
     def allows(self, article: dict) -> bool:
         day = day_number(article["date"])
         return ((not self.outlet or article["outlet"] == self.outlet)
@@ -110,45 +81,69 @@ class Filters:
                 and (self._since is None or day >= self._since) and (self._until is None or day <= self._until))
 
 
+class Articles:
+    """Live articles read by id from the manifest, never the whole collection: the most recently read are kept, so
+    that retrieval, answering and citing one question read each article once."""
+
+    KEPT = 512
+
+    def __init__(self, manifest: Manifest, lock: threading.RLock):
+        self.manifest, self.lock, self.kept = manifest, lock, OrderedDict()
+
+    def load(self, ids) -> dict[str, dict]:
+        """The live ones of ids, by id."""
+        ids = list(dict.fromkeys(ids))
+        with self.lock:
+            missing = [aid for aid in ids if aid not in self.kept]
+            for r in self.manifest.rows(missing):
+                self.kept[r["article_id"]] = {**dict(r), "spans": json.loads(r["spans"])}
+            found = {aid: self.kept[aid] for aid in ids if aid in self.kept}
+            for aid in found:
+                self.kept.move_to_end(aid)
+            while len(self.kept) > max(self.KEPT, len(found)):
+                self.kept.popitem(last=False)
+        return found
+
+    def get(self, article_id: str, default=None) -> dict | None:
+        return self.load([article_id]).get(article_id, default)
+
+    def __getitem__(self, article_id: str) -> dict:
+        found = self.get(article_id)
+        if found is None:
+            raise KeyError(article_id)
+        return found
+
+
 class Library:
-    """The open collection: manifest, vector store, BM25 index and model, kept in step with ingests."""
+    """The open collection: manifest (with the lexical index), vector store and model, kept in step with ingests.
+    Nothing here grows with the collection: articles are read by id as questions need them."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.manifest = Manifest(settings.manifest_path)
         self.store = Store(settings)
         self.embedder = embedder or Embedder(settings)
-        self.bm25 = Bm25Index(settings.home)
-        self.articles: dict[str, dict] = {}
-        self.stories: dict[str, list[str]] = {}  # story id -> its articles, representative first
-        self.titles: dict[str, list[str]] = {}
-        self.generation = -1
         self.lock = threading.RLock()  # the web app answers from many threads; a refresh swaps what they read
-
-    def current(self) -> dict[str, dict]:
-        """The live articles, after picking up what an ingest in another process changed."""
-        with self.lock:
-            self.refresh()
-            return self.articles
+        self.articles = Articles(self.manifest, self.lock)
+        self.generation = -1
 
     def refresh(self):
-        """Cheap when nothing changed; callers hold self.lock (current() does)."""
-        generation = self.manifest.generation
-        if generation == self.generation:
-            return
-        if self.generation >= 0 and not self.settings.chroma_url:
-            forget_embedded_clients()  # another process's ingest changed the store
-            self.store = Store(self.settings)
-        rows = self.manifest.db.execute(f"SELECT a.article_id, content_hash, text, spans, {', '.join(ARTICLE_FIELDS)}, "
-                                        "COALESCE(s.story_id, a.article_id) AS story_id FROM articles a "
-                                        "LEFT JOIN story_of s ON s.article_id = a.article_id").fetchall()
-        self.articles = {r["article_id"]: {**dict(r), "spans": json.loads(r["spans"])} for r in rows}
-        self.stories = {}
-        for aid, a in sorted(self.articles.items(), key=lambda x: earliest_first(x[1]["date"], len(x[1]["text"]), x[0])):
-            self.stories.setdefault(a["story_id"], []).append(aid)
-        self.titles = title_index(self.articles)
-        self.bm25.load(self.manifest)
-        self.generation = generation
+        """Pick up what an ingest in another process changed; cheap when nothing did."""
+        with self.lock:
+            generation = self.manifest.generation
+            if generation == self.generation:
+                return
+            if self.generation >= 0 and not self.settings.chroma_url:
+                forget_embedded_clients()  # another process's ingest changed the store
+                self.store = Store(self.settings)
+            self.articles = Articles(self.manifest, self.lock)
+            self.generation = generation
+
+    def story(self, article_id: str) -> list[dict]:
+        """The articles of article_id's story, representative (earliest) first."""
+        with self.lock:
+            rows = self.manifest.story_members(self.articles[article_id]["story_id"])
+        return [dict(r) for r in sorted(rows, key=lambda r: earliest_first(r["date"], r["length"], r["article_id"]))]
 
 
 def live(articles: dict[str, dict], cid: str) -> dict | None:
@@ -175,10 +170,11 @@ class HybridRetriever(BaseRetriever):
         question = is_question(query)
         vector = query_bundle.embedding or lib.embedder.embed([query])[0]
         with lib.lock:
-            articles = lib.current()
+            lib.refresh()
             dense = lib.store.query(vector, n, self.filters.where())
-            bm25 = lib.bm25.search(query, n * 2)
-            named = named_articles(lib.titles, query, whole=not question)
+            bm25 = lib.manifest.search_terms(query, n, **self.filters.terms())
+            named = lib.manifest.titled(title_phrases(query, whole=not question))
+            articles = lib.articles.load([*(split_chunk_id(cid)[0] for cid, _ in [*dense, *bm25]), *named])
 
         def allowed(cid: str) -> bool:
             # A chunk of a version that is not live (an ingest is replacing it right now) is never shown.
@@ -188,7 +184,7 @@ class HybridRetriever(BaseRetriever):
         cosines = {cid: c for cid, c in dense if live(articles, cid)}
         lexical = [(cid, score) for cid, score in bm25 if allowed(cid)][:n]
         lexical = {cid: score / lexical[0][1] for cid, score in lexical}
-        named = {aid for aid in named if self.filters.allows(articles[aid])}
+        named = {aid for aid in named if aid in articles and self.filters.allows(articles[aid])}
         titled = [chunk_id(aid, articles[aid]["content_hash"], i) for aid in named
                   for i in range(min(NAMED_CHUNKS, len(articles[aid]["spans"])))]
         # BM25 hits and named articles that the dense search did not return are scored by their own cosine.
@@ -242,9 +238,7 @@ class OnePerStory(BaseNodePostprocessor):
 
 def also_in(library: Library, article_id: str) -> list[dict]:
     """The other articles of an article's story, earliest first: where else the story ran."""
-    story = library.articles[article_id]["story_id"]
-    return [{k: library.articles[aid][k] for k in ("article_id", "title", "outlet", "date", "url")}
-            for aid in library.stories.get(story, ()) if aid != article_id]
+    return [{k: a[k] for k in ("article_id", "title", "outlet", "date", "url")} for a in library.story(article_id) if a["article_id"] != article_id]
 
 
 class MergeAdjacent(BaseNodePostprocessor):

@@ -1,7 +1,7 @@
 """Sentences: the unit of chunking, of extractive answers and of citation checks."""
 import re
 
-from .bm25 import STEMMER
+from .lexical import STEMMER
 from .types import Passage
 
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "inc", "ltd",

@@ -1,8 +1,8 @@
 """Numbered write steps of an ingest, and `python tests/crash_points.py N before|after ARGS...`: run
 `newsdesk ARGS` and SIGKILL it just before or just after its Nth write step.
 
-A step is any call that changes stored state: a vector-store write or delete, a manifest transaction, a BM25
-index swap. The calls themselves are the real ones; only the process's death is added, so the kill lands at the
+A step is any call that changes stored state: a vector-store write or delete, a manifest transaction (the lexical
+index is written inside the manifest's). The calls themselves are the real ones; only the process's death is added, so the kill lands at the
 same point on every run.
 """
 import os
@@ -10,12 +10,11 @@ import signal
 import sys
 from contextlib import contextmanager
 
-from rag.bm25 import Bm25Index
 from rag.manifest import Manifest
 from rag.store import Store
 
 STEPS = [(Store, "upsert"), (Store, "delete"), (Manifest, "mark_pending"), (Manifest, "commit"),
-         (Manifest, "forget_stale"), (Manifest, "retire"), (Manifest, "set_meta"), (Bm25Index, "rebuild")]
+         (Manifest, "forget_stale"), (Manifest, "retire"), (Manifest, "set_meta")]
 
 
 @contextmanager

@@ -1,5 +1,5 @@
-"""`newsdesk check [--repair]`: finds where the vector store or BM25 index disagree with the manifest, and mends it."""
-import shutil
+"""`newsdesk check [--repair]`: finds where the vector store or lexical index disagree with the manifest, and mends it."""
+import sqlite3
 
 from ingest.pipeline import check, ingest, stored_ids
 from rag.answer import build_engine
@@ -18,7 +18,8 @@ def test_check_finds_and_repairs_missing_orphaned_and_stale(settings, corpus_cop
     store.delete(lost)
     got = store.get(ids=[ids[0]], include=["embeddings", "documents", "metadatas"])
     store.upsert(["orphan-0000000000000000-00000"], [list(got["embeddings"][0])], got["documents"], got["metadatas"])
-    shutil.rmtree(settings.home / "bm25")
+    with sqlite3.connect(settings.manifest_path) as db:  # as if a chunk's terms were lost
+        db.execute("DELETE FROM lexical_chunks WHERE idx = 0")
 
     found = check(settings)
     assert found["missing_chunks"] == 3 and found["orphan_chunks"] == 1 and not found["bm25_in_step"] and not found["repaired"]
@@ -30,3 +31,4 @@ def test_check_finds_and_repairs_missing_orphaned_and_stale(settings, corpus_cop
     assert stored_ids(store) == set(ids)
     answer = build_engine(Library(settings, embedder=embedder)).ask("How many H100 GPUs did Meta use to train Movie Gen?")
     assert "6144" in answer.answer
+    assert Library(settings).manifest.search_terms("Movie Gen", 3)

@@ -3,7 +3,6 @@ import shutil
 from helpers import CHUNK_KEYS, assert_consistent, stored
 
 from ingest.pipeline import ingest, remove, status
-from rag.bm25 import Bm25Index
 from rag.manifest import Manifest
 
 
@@ -42,11 +41,10 @@ def test_changed_article_replaces_its_chunks(settings, corpus_copy, embedder):
     docs = " ".join(stored(settings)["documents"])
     assert "8192 H100" in docs and "6144 H100" not in docs
     assert_consistent(settings)
-    # The BM25 index on disk followed the update.
-    bm25 = Bm25Index(settings.home)
-    bm25.load(Manifest(settings.manifest_path))
-    assert bm25.search("6144", 5) == []
-    assert set(stored(settings)["ids"]) >= {cid for cid, _ in bm25.search("8192 H100", 5)} != set()
+    # The lexical index followed the update, in the same transaction.
+    manifest = Manifest(settings.manifest_path)
+    assert manifest.search_terms("6144", 5) == [] and manifest.lexical_in_step()
+    assert set(stored(settings)["ids"]) >= {cid for cid, _ in manifest.search_terms("8192 H100", 5)} != set()
 
 
 def test_prune_removes_articles_whose_files_are_gone(settings, corpus_copy, embedder):
@@ -87,6 +85,6 @@ def test_remove_and_status(settings, corpus_copy, embedder):
     removed = remove(str(next(corpus_copy.glob("*.md"))), settings)
     assert removed["title"].startswith("In 2024")
     assert status(settings)["articles"] == 0 and stored(settings)["ids"] == []
-    bm25 = Bm25Index(settings.home)
-    bm25.load(Manifest(settings.manifest_path))
-    assert bm25.ids == [] and bm25.search("Movie Gen", 5) == []
+    manifest = Manifest(settings.manifest_path)
+    assert manifest.search_terms("Movie Gen", 5) == [] and manifest.titled(["movie gen"]) == []
+    assert manifest.db.execute("SELECT COUNT(*) FROM lexical_chunks").fetchone()[0] == 0

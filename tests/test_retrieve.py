@@ -1,12 +1,10 @@
 """Retrieval: score fusion of dense, BM25 and headline names, on a real store of articles that differ by name only."""
-import json
-
 import pytest
 
-from ingest.pipeline import ingest
+from ingest.pipeline import index_unindexed, ingest
 from rag.answer import build_engine
-from rag.bm25 import Bm25Index
-from rag.retrieve import Filters, Library, is_question, named_articles, title_index
+from rag.lexical import title_key, title_phrases
+from rag.retrieve import Filters, Library, is_question
 from rag.settings import Settings
 
 CITIES = {
@@ -34,15 +32,16 @@ def test_questions_and_keyword_queries_are_told_apart():
     assert not is_question("Painting by Georges Seurat") and not is_question("Movie Gen")
 
 
-def test_titles_are_found_as_phrases_of_the_question():
-    index = title_index({"a": {"title": "Amazon (company)"}, "b": {"title": "Amazon River"}, "c": {"title": "The"},
-                         "d": {"title": "Georges Seurat"}})
-    assert "the" not in index  # a title of stopwords only would match every question
-    assert named_articles(index, "What is the headquarter of Amazon?", whole=False) == {"a"}
-    assert named_articles(index, "How long is the Amazon river?", whole=False) == {"a", "b"}
+def test_titles_are_found_as_phrases_of_the_question(cities):
+    assert title_key("Amazon (company)") == "amazon" and title_key("Amazon River") == "amazon river"
+    assert title_key("The") == title_key("The The") == ""  # a title of stopwords only would match every question
+    assert "amazon" in title_phrases("What is the headquarter of Amazon?", whole=False)
+    assert {"amazon", "amazon river"} <= set(title_phrases("How long is the Amazon river?", whole=False))
     # A keyword query gets the title only when the title is the whole query: a description names related things.
-    assert named_articles(index, "Painting by Georges Seurat", whole=True) == set()
-    assert named_articles(index, "the Georges Seurat", whole=True) == {"d"}
+    assert title_phrases("Painting by Georges Seurat", whole=True) == ["painting georges seurat"]
+    assert title_phrases("the Georges Seurat", whole=True) == ["georges seurat"]
+    busan = cities.manifest.titled(title_phrases("What is the symbol flower of Busan?", whole=False))
+    assert [cities.articles[a]["title"] for a in busan] == ["Busan"]
 
 
 def test_the_question_names_its_article_and_ranks_it_first(cities):
@@ -57,18 +56,25 @@ def test_the_question_names_its_article_and_ranks_it_first(cities):
 
 
 def test_named_articles_obey_the_filters(cities):
-    other = next(aid for aid, a in cities.current().items() if a["title"] == "Daegu")
+    (other,) = cities.manifest.titled(["daegu"])
     _, passages = build_engine(cities, filters=Filters(article_id=other)).retrieve_passages("What is the symbol flower of Busan?")
     assert passages and {p.meta["title"] for p in passages} == {"Daegu"}
 
 
-def test_an_index_of_the_old_format_is_rebuilt_with_headlines(cities):
-    index = Bm25Index(cities.settings.home)
-    saved = json.loads((index.dir / "ids.json").read_text())
-    assert saved["format"] == 2
-    (index.dir / "ids.json").write_text(json.dumps({**saved, "format": 1}))
-    assert index.saved()["generation"] == -1  # counts as behind, so `newsdesk check` reports it and load rebuilds it
-    index.load(cities.manifest)
-    assert index.saved()["format"] == 2
+def test_the_lexical_index_grows_with_each_article_and_an_old_store_is_indexed_once(cities, tmp_path, embedder):
+    manifest = cities.manifest
+    rows = lambda: manifest.db.execute("SELECT rowid, article_id, idx FROM lexical_chunks ORDER BY rowid").fetchall()
+    before = [tuple(r) for r in rows()]
     # The headline is indexed with each passage: a city's name finds its article by BM25 alone.
-    assert index.search("Gwangju", 3)[0][0].startswith(next(a for a, v in cities.current().items() if v["title"] == "Gwangju"))
+    assert manifest.search_terms("Gwangju", 3)[0][0].startswith(manifest.titled(["gwangju"])[0])
+    (tmp_path / "sejong.txt").write_text("Sejong\n\nSejong is a planned city in South Korea, chosen as the seat of many ministries.\n")
+    ingest([str(tmp_path)], cities.settings, embedder=embedder, progress=False)
+    after = [tuple(r) for r in rows()]
+    assert after[:len(before)] == before and len(after) == len(before) + 1  # the others' rows were not rewritten
+    assert manifest.search_terms("ministries", 3)[0][0].startswith(manifest.titled(["sejong"])[0])
+    # A store from before the lexical index (or of an older format) is indexed on the next ingest, once.
+    manifest.set_meta("lexical_format", "2")
+    assert not manifest.lexical_in_step()
+    index_unindexed(manifest)
+    assert manifest.lexical_in_step() and len(rows()) == len(after)
+    assert manifest.search_terms("Gwangju", 3)[0][0].startswith(manifest.titled(["gwangju"])[0])

@@ -111,7 +111,8 @@ def render_timeline(entries: list[Citation]) -> str:
 def article_page(library: Library, article_id: str, start: int, end: int, qs: int, qe: int) -> str:
     """A stored article as text, the cited passage marked and the quote in bold. Only ids in the manifest resolve:
     the id is a key, never a path, so nothing outside the store can be reached through it."""
-    a = library.current().get(article_id)
+    library.refresh()
+    a = library.articles.get(article_id)
     if a is None:
         raise HTTPException(status_code=404, detail="no stored article with that id")
     text, e = a["text"], html.escape
@@ -131,7 +132,9 @@ def article_page(library: Library, article_id: str, start: int, end: int, qs: in
 def example_questions(library: Library, n: int = 4) -> list[str]:
     """Questions about the names the articles mention most (capitalised phrases past a sentence's start)."""
     counts: Counter = Counter()
-    for a in sorted(library.current().values(), key=lambda a: a["date"], reverse=True)[:20]:
+    with library.lock:
+        newest = library.manifest.newest(20)
+    for a in newest:
         names = re.findall(r"(?<=[a-z,] )([A-Z][\w-]+(?: [A-Z][\w-]+){0,2})", a["text"])
         counts.update(name for name in names if len(name) > 3)
     # "Movie Gen" says more about an article than "China": a name of several words counts for each word.
@@ -160,10 +163,11 @@ def ago(iso: str, now: datetime | None = None) -> str:
 
 
 def status_line(library: Library, mode: str) -> str:
-    articles, s = library.current(), library.settings
-    chunks = sum(len(a["spans"]) for a in articles.values())
+    s = library.settings
+    with library.lock:
+        articles, chunks = library.manifest.counts()
     store = f"Chroma server {s.chroma_url}" if s.chroma_url else "embedded Chroma"
-    line = f"{len(articles)} articles · {chunks} chunks · {model_name(s).split('/')[-1]} · {mode} · {store}"
+    line = f"{articles} articles · {chunks} chunks · {model_name(s).split('/')[-1]} · {mode} · {store}"
     sources = list_sources(s)
     if sources:
         line += "  \nSources: " + " · ".join(
