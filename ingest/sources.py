@@ -10,11 +10,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from rag.errors import FetchError, InputError
-from rag.manifest import Manifest, now
+from rag.manifest import now
 from rag.types import Article, Source
 
 from .fetch import Fetcher, Response, Stopped
@@ -78,21 +77,24 @@ class Harvest:
     error: str = ""  # why the source itself could not be read
 
 
-class Sources:
-    """The followed sources and the fetch records, in the manifest's database, over a connection of their own:
-    fetching threads read it while the writer commits articles through the manifest's."""
+FETCHED = ("url", "source", "signature", "etag", "last_modified", "article_id", "error", "fetched_at")
 
-    def __init__(self, path: Path):
-        self.manifest = Manifest(path)
-        self.db = self.manifest.db
-        self.db.executescript(SCHEMA)
-        self.lock = threading.RLock()  # one SQLite connection, shared by the fetching threads
+
+class Sources:
+    """The followed sources and the fetch records, in the manifest's database (SQLite or PostgreSQL), over a
+    connection of their own (the manifest passed in): fetching threads read it while the writer commits articles
+    through another. Its SQL is what both databases accept, run through the manifest's run/run_many/transaction."""
+
+    def __init__(self, manifest):
+        self.manifest = manifest
+        self.manifest.script(SCHEMA)
+        self.lock = threading.RLock()  # one connection, shared by the fetching threads
 
     def close(self):
         self.manifest.close()
 
     def all(self) -> list[Source]:
-        rows = self.db.execute(
+        rows = self.manifest.run(
             "SELECT s.*, (SELECT COUNT(*) FROM articles a WHERE a.source = s.url) AS n FROM sources s ORDER BY s.added_at, s.name").fetchall()
         return [Source(url=r["url"], name=r["name"], kind=r["kind"], added_at=r["added_at"], last_sync=r["last_sync"] or "",
                        last_error=r["last_error"] or "", articles=r["n"]) for r in rows]
@@ -101,19 +103,19 @@ class Sources:
         return next((s for s in self.all() if key in (s.name, s.url)), None)
 
     def add(self, url: str, name: str, kind: str):
-        with self.db:
-            self.db.execute("INSERT INTO sources (url, name, kind, added_at) VALUES (?, ?, ?, ?)", (url, name, kind, now()))
+        with self.lock, self.manifest.transaction():
+            self.manifest.run("INSERT INTO sources (url, name, kind, added_at) VALUES (?, ?, ?, ?)", (url, name, kind, now()))
 
     def remove(self, url: str):
-        with self.db:
-            self.db.execute("DELETE FROM sources WHERE url = ?", (url,))
-            self.db.execute("DELETE FROM fetched WHERE source = ?", (url,))
+        with self.lock, self.manifest.transaction():
+            self.manifest.run("DELETE FROM sources WHERE url = ?", (url,))
+            self.manifest.run("DELETE FROM fetched WHERE source = ?", (url,))
 
     def validators(self, url: str) -> tuple[str, str]:
         """The ETag and Last-Modified to send for url: a followed source's from its last sync, a page's from its
         last fetch while its article is still stored, else none."""
         with self.lock:
-            row = self.db.execute("SELECT etag, last_modified FROM sources WHERE url = ?", (url,)).fetchone()
+            row = self.manifest.run("SELECT etag, last_modified FROM sources WHERE url = ?", (url,)).fetchone()
             if row is None:
                 row = self.record(url)
                 if row is None or not row["article_id"] or self.manifest.get(row["article_id"]) is None:
@@ -122,19 +124,20 @@ class Sources:
 
     def record(self, url: str):
         with self.lock:
-            return self.db.execute("SELECT * FROM fetched WHERE url = ?", (url,)).fetchone()
+            return self.manifest.run("SELECT * FROM fetched WHERE url = ?", (url,)).fetchone()
 
     def remember(self, harvest: Harvest):
         """Save what a harvest learned, once its articles are stored."""
-        with self.lock, self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO fetched VALUES (:url, :source, :signature, :etag, :last_modified, :article_id, :error, :fetched_at)",
-                [{**r, "fetched_at": now()} for r in harvest.records])
+        with self.lock, self.manifest.transaction():
+            self.manifest.run_many(
+                f"INSERT INTO fetched ({', '.join(FETCHED)}) VALUES ({', '.join('?' * len(FETCHED))}) "
+                f"ON CONFLICT (url) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in FETCHED[1:])}",
+                [tuple({**r, "fetched_at": now()}[c] for c in FETCHED) for r in harvest.records])
             error = harvest.error or (f"{len(harvest.failures)} of its pages failed, e.g. {harvest.failures[0][0]}: {harvest.failures[0][1]}"
                                       if harvest.failures else "")
-            self.db.execute("UPDATE sources SET last_sync = ?, last_error = ? WHERE url = ?", (now(), error, harvest.url))
+            self.manifest.run("UPDATE sources SET last_sync = ?, last_error = ? WHERE url = ?", (now(), error, harvest.url))
             if harvest.validators is not None:
-                self.db.execute("UPDATE sources SET etag = ?, last_modified = ? WHERE url = ?", (*harvest.validators, harvest.url))
+                self.manifest.run("UPDATE sources SET etag = ?, last_modified = ? WHERE url = ?", (*harvest.validators, harvest.url))
 
 
 def slug(text: str) -> str:

@@ -1,11 +1,13 @@
 """What is stored, in SQLite under NEWSDESK_HOME: the source of truth for which version of each article is live."""
 import json
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
+from .settings import Settings
 from .types import Article, chunk_id
 
 SCHEMA = """
@@ -61,6 +63,24 @@ class Manifest:
 
     def close(self):
         self.db.close()
+
+    # Plain SQL for tables kept beside the manifest's (ingest/sources.py), written once for both backends: `?`
+    # placeholders and statements SQLite and PostgreSQL both accept (rag/postgres.py has the same three).
+    def run(self, query: str, params=()):
+        return self.db.execute(query, params)
+
+    def run_many(self, query: str, seq):
+        self.db.executemany(query, seq)
+
+    def script(self, text: str):
+        self.db.executescript(text)
+
+    @contextmanager
+    def transaction(self):
+        """A write transaction; BEGIN IMMEDIATE makes writers take turns instead of failing at commit."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            yield
 
     def get(self, article_id: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM articles WHERE article_id = ?", (article_id,)).fetchone()
@@ -305,3 +325,13 @@ class Manifest:
     def set_meta(self, key: str, value: str):
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def open_manifest(settings: Settings):
+    """The manifest where the settings put it, the one place the backend is chosen: PostgreSQL when
+    NEWSDESK_DATABASE_URL is set (several machines share it), else SQLite under NEWSDESK_HOME."""
+    if settings.database_url:
+        from .postgres import PostgresManifest
+
+        return PostgresManifest(settings.database_url)
+    return Manifest(settings.manifest_path)

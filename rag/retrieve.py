@@ -13,7 +13,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from .embed import Embedder
 from .errors import InputError
-from .manifest import Manifest
+from .manifest import Manifest, open_manifest
 from .settings import Settings
 from .store import Store, forget_embedded_clients
 from .lexical import title_phrases
@@ -120,7 +120,7 @@ class Library:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.manifest = Manifest(settings.manifest_path)
+        self.manifest = open_manifest(settings)
         self.store = Store(settings)
         self.embedder = embedder or Embedder(settings)
         self.lock = threading.RLock()  # the web app answers from many threads; a refresh swaps what they read

