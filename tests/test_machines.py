@@ -1,0 +1,204 @@
+"""Several machines sharing one collection: the manifest and lexical index in a real PostgreSQL server, the vectors in
+a real `chroma run` server, and `newsdesk serve` processes that share no local folder."""
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from rag.errors import BusyError
+from rag.manifest import Manifest
+from rag.postgres import PostgresManifest
+from rag.types import Article
+from servers import chroma_url, postgres_url  # noqa: F401 (fixtures)
+
+DOCS = [
+    Article(text="The harbour ferry to Lindholm resumed on Monday after the storm. Ferry crews cleared the pier.",
+            identity="/news/ferry.md", source="/news/ferry.md", title="Ferry service resumes", outlet="Coast Daily",
+            date="2024-03-04"),
+    Article(text="The city council approved a budget for new bicycle lanes. Cyclists welcomed the vote on lanes.",
+            identity="/news/bikes.md", source="/news/bikes.md", title="Council backs bicycle lanes", outlet="City Post"),
+    Article(text="A storm closed schools along the coast. The storm brought winds of 120 km/h and closed the harbour.",
+            identity="/news/storm.md", source="/news/storm.md", title="Storm closes schools", outlet="Coast Daily",
+            extra={"editor": "Ana"}),
+]
+
+
+def spans(a: Article) -> list[tuple[int, int]]:
+    half = len(a.text) // 2
+    return [(0, half), (half, len(a.text))]
+
+
+@pytest.fixture
+def manifests(postgres_url, tmp_path):  # noqa: F811
+    sqlite, pg = Manifest(tmp_path / "manifest.sqlite"), PostgresManifest(postgres_url)
+    yield sqlite, pg
+    sqlite.close()
+    pg.db.execute("DROP TABLE IF EXISTS articles, stale, meta, story_of, story_bands, lexical, titles, sources, fetched CASCADE")
+    pg.close()
+
+
+def view(m) -> dict:
+    """Everything a manifest answers, in a form to compare across backends."""
+    rows = lambda rs: sorted(tuple(r) for r in rs)
+    return {
+        "articles": rows(m.articles()),
+        "counts": m.counts(),
+        "stale": sorted(m.stale()),
+        "generation": m.generation,
+        "get": {a.id: {k: m.get(a.id)[k] for k in m.get(a.id).keys() if k != "ingested_at"} if m.get(a.id) else None for a in DOCS},
+        "find": [m.find(a.identity)["article_id"] if m.find(a.identity) else None for a in DOCS],
+        "with_text": [tuple(m.with_text(a.text_hash)) if m.with_text(a.text_hash) else None for a in DOCS],
+        "stories": rows(m.story_rows()),
+        "story_of": [m.story_of(a.id) for a in DOCS],
+        "candidates": sorted(m.story_candidates([1, 2, -(2 ** 63)], 10)),
+        "unplaced": sorted(m.unplaced()),
+        "live": rows(m.live_chunks()),
+        "titled": sorted(m.titled(["ferry service resumes", "storm closes schools", "nothing"])),
+        "lexical_in_step": m.lexical_in_step(),
+        # BM25 (SQLite) and IDF x ts_rank (PostgreSQL) order them differently; both find the same chunks.
+        "search": sorted(cid for cid, _ in m.search_terms("storm harbour", 10)),
+        "meta": m.get_meta("k"),
+        "rows": rows(m.rows([a.id for a in DOCS] + ["nope"])),
+        "newest": [tuple(r) for r in m.newest(2)],
+        "members": rows(m.story_members(DOCS[0].id)),
+        "filtered": [sorted(cid for cid, _ in m.search_terms("storm harbour", 10, **f)) for f in FILTERS],
+    }
+
+
+FILTERS = [{"outlet": "Coast Daily"}, {"article_id": DOCS[1].id}, {"since": 20240301}, {"until": 20240303}, {"since": 20240304, "until": 20240304}]
+
+
+def test_both_manifests_have_the_same_methods():
+    public = lambda cls: {n for n in dir(cls) if not n.startswith("_")}
+    assert public(Manifest) == public(PostgresManifest)
+
+
+def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
+    sqlite, pg = manifests
+    for m in manifests:
+        m.mark_pending([(a.id, a.content_hash, 2) for a in DOCS])
+        for a in DOCS[:2]:
+            m.commit(a, spans(a), (DOCS[0].id, [1, 2, 3]))
+        m.commit(DOCS[2], spans(DOCS[2]), None)
+        m.set_meta("k", "v1")
+        m.set_meta("k", "v2")
+    assert view(sqlite) == view(pg)
+    assert view(pg)["stale"] == [] and view(pg)["candidates"] == sorted([DOCS[0].id, DOCS[1].id])
+    assert view(pg)["lexical_in_step"] and len(view(pg)["search"]) == 4
+    assert [len(f) for f in view(pg)["filtered"]] == [4, 0, 2, 2, 2]  # undated articles are day 0
+    for m in manifests:
+        # "lanes" twice in the second half of the bicycle article; a rare word outweighs a common one.
+        assert m.search_terms("bicycle lanes", 1)[0][0].startswith(f"{DOCS[1].id}-{DOCS[1].content_hash[:16]}-00001")
+        assert m.search_terms("Lindholm storm", 1)[0][0].startswith(f"{DOCS[0].id}-{DOCS[0].content_hash[:16]}-00000")
+
+    changed = dataclasses.replace(DOCS[0], text=DOCS[0].text + " The storm is over.")
+    for m in manifests:
+        m.commit(changed, spans(changed), None)
+        assert m.retire(DOCS[1].id) and not m.retire("nope")
+        m.place([(DOCS[2].id, ("s-2", [-(2 ** 63), 5]))])
+    assert view(sqlite) == view(pg)
+    assert [v for v, _ in view(pg)["stale"]] == sorted([(DOCS[0].id, DOCS[0].content_hash), (DOCS[1].id, DOCS[1].content_hash)])
+
+    for m in manifests:
+        m.forget_stale([v for v, _ in m.stale()])
+        m.forget_stories()
+        m.reindex()
+    assert view(sqlite) == view(pg)
+    assert view(pg)["stale"] == [] and view(pg)["unplaced"] == sorted([changed.id, DOCS[2].id])
+    assert json.loads(pg.get(DOCS[2].id)["extra"]) == {"editor": "Ana"}
+
+
+def test_writers_take_turns_across_machines(postgres_url):  # noqa: F811
+    from rag.postgres import ingest_lock
+
+    with ingest_lock(postgres_url):
+        with pytest.raises(BusyError, match=r"another newsdesk ingest \(pid \d+ on .+\) is writing to postgresql://"), \
+                ingest_lock(postgres_url):
+            pass
+    with ingest_lock(postgres_url):  # released at the end, and by a process's death (the session ends)
+        pass
+
+
+LIGHTHOUSE = """---
+title: Lighthouse keepers return to Gull Rock
+outlet: Coast Herald
+date: 2024-12-01
+---
+The lighthouse on Gull Rock got its keepers back in {month} after eleven years of automation, the coast guard said.
+Two keepers now live on the rock and climb the tower's 143 steps every evening to check the lamp.
+"""
+QUESTION = "When did the Gull Rock lighthouse get its keepers back?"
+# Runs `newsdesk ARGS` under tests/crash_points.py, its write steps counted on the PostgreSQL manifest as on SQLite's.
+KILL_AT = """
+import sys
+import crash_points
+from rag.postgres import PostgresManifest
+from ui.cli import main
+crash_points.STEPS += [(PostgresManifest, name) for owner, name in list(crash_points.STEPS) if owner.__name__ == "Manifest"]
+kill_at, when, *argv = sys.argv[1:]
+with crash_points.steps(int(kill_at), when == "before"):
+    sys.exit(main(argv))
+"""
+
+
+def answers(url: str) -> dict:
+    from test_web import ask
+
+    return ask(url, QUESTION)
+
+
+def test_two_servers_on_two_empty_homes_share_one_collection(tmp_path, postgres_url, chroma_url):  # noqa: F811
+    from conftest import BIN, ROOT, run_cli
+    from test_web import start_server, stop
+
+    env = {"NEWSDESK_DATABASE_URL": postgres_url, "NEWSDESK_CHROMA_URL": chroma_url, "NEWSDESK_COLLECTION": "machines"}
+    news = tmp_path / "news"
+    news.mkdir()
+    article = news / "lighthouse.md"
+    article.write_text(LIGHTHOUSE.format(month="November"))
+    # Each process on its own "machine": a home of its own, which must stay empty of collection state.
+    homes = {name: tmp_path / name for name in ("ingester", "web1", "web2")}
+    done = run_cli("ingest", news, "--no-progress", home=homes["ingester"], env=env)
+    assert done.returncode == 0, done.stderr
+    servers = [start_server(homes[name], env) for name in ("web1", "web2")]
+    try:
+        urls = [url for _, url in servers]
+        for url in urls:
+            a = answers(url)
+            assert "November" in a["answer"] and a["citations"][0]["outlet"] == "Coast Herald", a
+
+        # A new version, killed mid-way: after its chunks are written to Chroma, before it goes live.
+        article.write_text(LIGHTHOUSE.format(month="March"))
+        killed = subprocess.run([sys.executable, "-c", KILL_AT, "2", "after", "ingest", str(news), "--no-progress"],
+                                capture_output=True, text=True, timeout=300, cwd=ROOT / "tests",
+                                env={**os.environ, **env, "NEWSDESK_HOME": str(homes["ingester"]), "PYTHONPATH": str(ROOT / "tests")})
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        checked = run_cli("check", "--json", home=homes["ingester"], env=env)
+        report = json.loads(checked.stdout)
+        assert report["unfinished_versions"] == 1 and report["articles"] == 1 and checked.returncode == 1, report
+        for url in urls:
+            a = answers(url)
+            assert "November" in a["answer"] and "March" not in a["answer"], a
+            for c in a["citations"]:
+                assert c["quote"] in LIGHTHOUSE.format(month="November"), c
+
+        repaired = run_cli("check", "--repair", home=homes["ingester"], env=env)
+        assert repaired.returncode == 0 and "repaired" in repaired.stdout, repaired.stdout + repaired.stderr
+        rerun = run_cli("ingest", news, "--no-progress", "--json", home=homes["ingester"], env=env)
+        assert rerun.returncode == 0 and json.loads(rerun.stdout)["updated"] == 1, rerun.stdout + rerun.stderr
+        clean = run_cli("check", home=homes["ingester"], env=env)
+        assert clean.returncode == 0 and "consistent" in clean.stdout, clean.stdout
+        for url in urls:
+            a = answers(url)
+            assert "March" in a["answer"] and "November" not in a["answer"], a
+            for c in a["citations"]:
+                assert c["quote"] in LIGHTHOUSE.format(month="March"), c
+    finally:
+        for proc, _ in servers:
+            stop(proc)
+    for name, home in homes.items():
+        assert not home.exists() or not [p for p in home.rglob("*") if p.suffix in (".sqlite", ".lock") or p.name == "chroma"], name
