@@ -93,7 +93,8 @@ class Embedder:
     def model(self):
         # Loading from a folder inside site-packages; offline so nothing ever reaches for a hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # The tokenizer's own threads would fight the encoder for a CPU's cores; beside a GPU they are spare.
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "true" if self.device == "cuda" else "false")
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -104,8 +105,9 @@ class Embedder:
             raise NewsdeskError("NEWSDESK_DEVICE=cuda but torch sees no CUDA GPU; use NEWSDESK_DEVICE=auto or cpu")
         model = SentenceTransformer(model_path(self.settings), device=self.device)
         model.max_seq_length = MAX_TOKENS
-        if self.device == "cuda" and self.precision in ("fp16", "bf16"):
-            model.to(torch.float16 if self.precision == "fp16" else torch.bfloat16)
+        # The weights' own dtype is what transformers loads: cast, so that the precision is the one settings chose.
+        half = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.precision) if self.device == "cuda" else None
+        model.to(half or torch.float32)
         model.eval()
         return model
 

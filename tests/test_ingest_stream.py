@@ -8,7 +8,7 @@ from helpers import assert_consistent
 
 import ingest.pipeline as pipeline
 from ingest.pipeline import check, ingest
-from ingest.readers import JSONL_PIECE, read_file, read_pieces
+from ingest.readers import read_file, read_pieces
 from rag.manifest import Manifest
 from rag.settings import Settings
 from rag.store import Store
