@@ -113,15 +113,23 @@ class PostgresManifest:
 
     def __init__(self, url: str):
         self.url = url
-        self.db = connect(url, "manifest")
+        self._db = connect(url, "manifest")
         # Two processes starting on an empty database would race to create the same tables.
         with self.transaction():
             self.db.execute(SCHEMA)
         if self.get_meta("lexical_format") is None and self.counts()[0] == 0:
             self.set_meta("lexical_format", LEXICAL_FORMAT)  # a new store is indexed as it fills
 
+    @property
+    def db(self):
+        # A web server outlives connections (the database restarted, a proxy dropped it): the statement that meets a
+        # dead one fails, and the next one gets a new connection.
+        if self._db.closed:
+            self._db = connect(self.url, "manifest")
+        return self._db
+
     def close(self):
-        self.db.close()
+        self._db.close()
 
     # The SQL helpers Sources (ingest/sources.py) writes its tables with, on either backend.
     def run(self, query: str, params=()):

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -74,7 +75,7 @@ FILTERS = [{"outlet": "Coast Daily"}, {"article_id": DOCS[1].id}, {"since": 2024
 
 def test_both_manifests_have_the_same_methods():
     public = lambda cls: {n for n in dir(cls) if not n.startswith("_")}
-    assert public(Manifest) == public(PostgresManifest)
+    assert public(Manifest) == public(PostgresManifest) - {"db"}  # db: an attribute of SQLite's, a property here
 
 
 def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
@@ -110,6 +111,47 @@ def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
     assert view(sqlite) == view(pg)
     assert view(pg)["stale"] == [] and view(pg)["unplaced"] == sorted([changed.id, DOCS[2].id])
     assert json.loads(pg.get(DOCS[2].id)["extra"]) == {"editor": "Ana"}
+
+
+def test_sources_are_kept_alike_in_both_databases(manifests):
+    from ingest.sources import Harvest, Sources
+
+    def record(url, article_id, etag=""):
+        return {"url": url, "source": "https://news.test/feed", "signature": "s1", "etag": etag, "last_modified": "",
+                "article_id": article_id, "error": ""}
+
+    seen = []
+    for m in manifests:
+        m.commit(DOCS[0], spans(DOCS[0]), None)
+        sources = Sources(m)
+        sources.add("https://news.test/feed", "news-feed", "feed")
+        sources.add("https://news.test/other", "other", "page")
+        harvest = Harvest("https://news.test/feed", records=[record("https://news.test/a", DOCS[0].id, '"e1"'),
+                                                             record("https://news.test/b", "gone")],
+                          failures=[("https://news.test/b", "404")], validators=('"f1"', "Mon, 01 Jan 2024 00:00:00 GMT"))
+        sources.remember(harvest)
+        harvest.records = [record("https://news.test/a", DOCS[0].id, '"e2"')]  # a record written again replaces the last
+        sources.remember(harvest)
+        sources.remove("https://news.test/other")
+        listed = [(s.url, s.name, s.kind, s.articles, s.last_error, bool(s.last_sync)) for s in sources.all()]
+        seen.append((listed, sources.find("news-feed").url, sources.validators("https://news.test/feed"),
+                     sources.validators("https://news.test/a"), sources.validators("https://news.test/b"),
+                     sources.record("https://news.test/a")["etag"]))
+    assert seen[0] == seen[1]
+    assert seen[1][0] == [("https://news.test/feed", "news-feed", "feed", 0, "1 of its pages failed, e.g. https://news.test/b: 404", True)]
+    assert seen[1][2:] == (('"f1"', "Mon, 01 Jan 2024 00:00:00 GMT"), ('"e2"', ""), ("", ""), '"e2"')
+
+
+def test_a_dropped_database_connection_is_replaced(manifests):
+    import psycopg
+
+    _, pg = manifests
+    pg.commit(DOCS[0], spans(DOCS[0]), None)
+    with psycopg.connect(pg.url, autocommit=True) as admin:  # as a database restart does to every session
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'newsdesk manifest%'")
+    with pytest.raises(psycopg.OperationalError):
+        pg.counts()
+    assert pg.counts() == (1, 2) and pg.search_terms("Lindholm", 1)
 
 
 def test_writers_take_turns_across_machines(postgres_url):  # noqa: F811
@@ -164,7 +206,8 @@ def test_two_servers_on_two_empty_homes_share_one_collection(tmp_path, postgres_
     homes = {name: tmp_path / name for name in ("ingester", "web1", "web2")}
     done = run_cli("ingest", news, "--no-progress", home=homes["ingester"], env=env)
     assert done.returncode == 0, done.stderr
-    servers = [start_server(homes[name], env) for name in ("web1", "web2")]
+    with ThreadPoolExecutor(2) as pool:  # side by side: each takes a few seconds of imports to come up
+        servers = list(pool.map(lambda name: start_server(homes[name], env), ("web1", "web2")))
     try:
         urls = [url for _, url in servers]
         for url in urls:
@@ -202,3 +245,12 @@ def test_two_servers_on_two_empty_homes_share_one_collection(tmp_path, postgres_
             stop(proc)
     for name, home in homes.items():
         assert not home.exists() or not [p for p in home.rglob("*") if p.suffix in (".sqlite", ".lock") or p.name == "chroma"], name
+
+
+def test_an_unreachable_database_fails_in_one_line_without_its_password(tmp_path):
+    from conftest import free_port, run_cli
+
+    url = f"postgresql://newsdesk:s3cret@127.0.0.1:{free_port()}/newsdesk"
+    done = run_cli("status", home=tmp_path / "home", env={"NEWSDESK_DATABASE_URL": url})
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "s3cret" not in done.stderr
+    assert done.stderr.startswith(f"newsdesk: error: cannot use the database at postgresql://newsdesk@127.0.0.1:{url.split(':')[3]}")
