@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -114,6 +115,7 @@ class PostgresManifest:
     def __init__(self, url: str):
         self.url = url
         self._db = connect(url, "manifest")
+        self._reconnecting = threading.Lock()
         # Two processes starting on an empty database would race to create the same tables.
         with self.transaction():
             self.db.execute(SCHEMA)
@@ -125,7 +127,9 @@ class PostgresManifest:
         # A web server outlives connections (the database restarted, a proxy dropped it): the statement that meets a
         # dead one fails, and the next one gets a new connection.
         if self._db.closed:
-            self._db = connect(self.url, "manifest")
+            with self._reconnecting:  # the web app's threads share this manifest
+                if self._db.closed:
+                    self._db = connect(self.url, "manifest")
         return self._db
 
     def close(self):

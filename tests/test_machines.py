@@ -154,13 +154,18 @@ def test_a_dropped_database_connection_is_replaced(manifests):
     assert pg.counts() == (1, 2) and pg.search_terms("Lindholm", 1)
 
 
-def test_writers_take_turns_across_machines(postgres_url):  # noqa: F811
+def test_writers_take_turns_across_machines(postgres_url, tmp_path):  # noqa: F811
+    from conftest import run_cli
     from rag.postgres import ingest_lock
 
     with ingest_lock(postgres_url):
         with pytest.raises(BusyError, match=r"another newsdesk ingest \(pid \d+ on .+\) is writing to postgresql://"), \
                 ingest_lock(postgres_url):
             pass
+        # Another machine's ingest: a home of its own, so only the database can tell it to wait.
+        (tmp_path / "a.md").write_text("---\ntitle: A\n---\nA short article.\n")
+        refused = run_cli("ingest", tmp_path / "a.md", home=tmp_path / "elsewhere", env={"NEWSDESK_DATABASE_URL": postgres_url})
+        assert refused.returncode == 1 and f"(pid {os.getpid()} on " in refused.stderr, refused.stderr
     with ingest_lock(postgres_url):  # released at the end, and by a process's death (the session ends)
         pass
 
