@@ -60,8 +60,8 @@ def view(m) -> dict:
         "live": rows(m.live_chunks()),
         "titled": sorted(m.titled(["ferry service resumes", "storm closes schools", "nothing"])),
         "lexical_in_step": m.lexical_in_step(),
-        # BM25 (SQLite) and IDF x ts_rank (PostgreSQL) order them differently; both find the same chunks.
-        "search": sorted(cid for cid, _ in m.search_terms("storm harbour", 10)),
+        # BM25 both, as FTS5 computes it: the same chunks in the same order, with the same scores
+        "search": [(cid, round(score, 6)) for cid, score in m.search_terms("storm harbour", 10)],
         "meta": m.get_meta("k"),
         "rows": rows(m.rows([a.id for a in DOCS] + ["nope"])),
         "newest": [tuple(r) for r in m.newest(2)],
