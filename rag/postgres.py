@@ -3,8 +3,8 @@
 
 Same tables, same public methods and same transactions as the SQLite manifest (rag/manifest.py); what differs is the
 dialect: writers are serialised by an advisory lock held for the transaction (SQLite's BEGIN IMMEDIATE), and the
-lexical index is PostgreSQL full-text search over the terms rag/lexical.py makes, ranked by BM25's IDF times
-ts_rank."""
+lexical index is PostgreSQL full-text search (a tsvector column under a GIN index) over the terms rag/lexical.py
+makes, ranked by BM25 computed as SQLite's FTS5 computes it, so both backends rank alike."""
 import hashlib
 import json
 import os
@@ -247,8 +247,8 @@ class PostgresManifest:
 
         Ranked by BM25 as SQLite's FTS5 computes it (k1 1.2, b 0.75, IDF floored at 1e-6), term frequencies read from
         the tsvector's positions: ts_rank alone has no IDF and weighs "said" as much as a rare name (on the 274 natural
-        Wikipedia questions, terms alone ranked the right article first for 0.493 with IDF x ts_rank, 0.558 in
-        SQLite)."""
+        Wikipedia questions, terms alone ranked the right article first for 0.493 with IDF x ts_rank, 0.558 with
+        this, as in SQLite)."""
         words = list(dict.fromkeys(w for w in terms([query])[0] if len(w.encode()) < MAX_LEXEME))
         if not words:
             return []
