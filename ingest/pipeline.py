@@ -514,7 +514,7 @@ def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
 
 def status(settings: Settings) -> dict:
     from rag.embed import model_name, resolve_device, resolve_precision
-
+    from rag.postgres import safe_url
     from rag.stories import story_count
 
     manifest = open_manifest(settings)
@@ -527,6 +527,7 @@ def status(settings: Settings) -> dict:
         "stories_in_several_articles": shared,
         "chunks": chunks,
         "store": store.location,
+        "database": safe_url(settings.database_url) if settings.database_url else str(settings.manifest_path.resolve()),
         "store_bytes": store.size_bytes(),
         "embedding_model": model_name(settings),
         "device": (device := resolve_device(settings.device)),

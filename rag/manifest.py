@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
 CREATE TABLE IF NOT EXISTS lexical_chunks (rowid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS lexical_chunks_article ON lexical_chunks(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(terms, content='', tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical_vocab USING fts5vocab(lexical, 'row');
 CREATE TABLE IF NOT EXISTS titles (key TEXT NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS titles_key ON titles(key);
 CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
@@ -43,6 +44,7 @@ CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
 
 READ_COLUMNS = ("a.article_id, a.content_hash, a.text, a.spans, a.title, a.outlet, a.author, a.date, a.url, a.source, a.language, "
                 "COALESCE(s.story_id, a.article_id) AS story_id")
+POSTINGS_READ = 10_000  # most chunks a keyword search reads (see Manifest._affordable)
 COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, spans, ingested_at"
 
 
@@ -58,6 +60,7 @@ class Manifest:
         # WAL lets the web app read while an ingest writes.
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        self.frequency: dict[str, int] = {}  # term -> chunks it occurs in, as last read (search_terms)
         if self.get_meta("lexical_format") is None and self.counts()[0] == 0:
             self.set_meta("lexical_format", LEXICAL_FORMAT)  # a new store is indexed as it fills
 
@@ -117,7 +120,10 @@ class Manifest:
 
     def commit_all(self, versions: list[tuple[Article, list[tuple[int, int]], tuple[str, list[int]] | None]]):
         """commit for many articles in one transaction (a bulk load); all go live together or none does."""
-        prepared = [(a, spans, story, self.get(a.id), chunk_terms(a.title, a.text, spans)) for a, spans, story in versions]
+        ids = [a.id for a, _, _ in versions]
+        olds = {r["article_id"]: r for i in range(0, len(ids), 500)
+                for r in self.db.execute(f"SELECT * FROM articles WHERE article_id IN ({','.join('?' * len(ids[i:i + 500]))})", ids[i:i + 500])}
+        prepared = [(a, spans, story, olds.get(a.id), chunk_terms(a.title, a.text, spans)) for a, spans, story in versions]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for a, spans, story, old, indexed in prepared:
@@ -159,7 +165,7 @@ class Manifest:
                      since: int | None = None, until: int | None = None) -> list[tuple[str, float]]:
         """The n live chunks that best match query's terms by BM25, as (chunk id, score), best first; since and until
         are days as YYYYMMDD (rag.types.day_number), an undated article counting as day 0."""
-        words = list(dict.fromkeys(terms([query])[0]))
+        words = self._affordable(list(dict.fromkeys(terms([query])[0])))
         if not words:
             return []
         where, params = ["lexical MATCH ?"], [" OR ".join(f'"{w}"' for w in words)]
@@ -178,6 +184,27 @@ class Manifest:
                    f"WHERE {' AND '.join(where)} ORDER BY bm25(lexical) LIMIT ?")
         rows = self.db.execute(sql, (*params, n)).fetchall()
         return [(chunk_id(r[0], r[1], r[2]), r[3]) for r in rows]
+
+    def _affordable(self, words: list[str]) -> list[str]:
+        """The query's terms, rarest first, while the chunks they occur in number POSTINGS_READ or fewer (the rarest
+        always): an OR query's cost grows with those chunks, and a term common enough to exceed the budget adds
+        little to a BM25 score. At 10k articles no natural question comes near it (the most read 4,995), so ranking
+        there is BM25's own; at 133k chunks it cut the lexical search's p50 from 46 ms. Document frequencies are
+        remembered for the life of the process: an ingest moves them little, and they only choose terms."""
+        unknown = [w for w in words if w not in self.frequency]
+        for i in range(0, len(unknown), 500):
+            part = unknown[i:i + 500]
+            found = dict(self.db.execute(f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(part))})", part).fetchall())
+            self.frequency.update({w: found.get(w, 0) for w in part})
+        if len(self.frequency) > 100_000:
+            self.frequency.clear()
+        chosen, read = [], 0
+        for w in sorted((w for w in words if self.frequency.get(w)), key=lambda w: self.frequency[w]):
+            read += self.frequency[w]
+            if chosen and read > POSTINGS_READ:
+                break
+            chosen.append(w)
+        return chosen
 
     def titled(self, keys: list[str]) -> list[str]:
         """Live articles whose title phrase is one of keys."""

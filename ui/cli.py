@@ -14,7 +14,7 @@ from rag.settings import Settings
 
 def settings_from(args) -> Settings:
     # Flags override NEWSDESK_* variables, which override the defaults.
-    overrides = {k: v for k, v in {"home": args.home, "chroma_url": args.chroma_url}.items() if v is not None}
+    overrides = {k: v for k, v in {"home": args.home, "chroma_url": args.chroma_url, "database_url": args.database_url}.items() if v is not None}
     return Settings(**overrides)
 
 
@@ -139,6 +139,7 @@ def cmd_status(args, settings: Settings) -> int:
         print(f"articles:    {info['articles']}\nstories:     {info['stories']} ({info['stories_in_several_articles']} told by more than one article)\n"
               f"chunks:      {info['chunks']}\n"
               f"store:       {info['store']} ({human_bytes(info['store_bytes'])})\n"
+              f"manifest:    {info['database']}\n"
               f"embeddings:  {info['embedding_model']} ({info['precision']})\n"
               f"last ingest: {info['last_ingest'] or 'never'}\n"
               f"sources:     {info['sources']}, last synced {info['last_sync'] or 'never'}")
@@ -409,6 +410,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsdesk", description="Cited answers from a collection of news articles.")
     p.add_argument("--home", help="folder for all state (env NEWSDESK_HOME, default ./.newsdesk)")
     p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (env NEWSDESK_CHROMA_URL)")
+    p.add_argument("--database-url", help="keep the manifest in PostgreSQL, e.g. postgresql://user:pw@host/db (env NEWSDESK_DATABASE_URL)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("ingest", help="add or update articles from files, folders and URLs (pages, feeds, sitemaps)")
