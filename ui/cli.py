@@ -47,12 +47,13 @@ def print_summary(summary, args, prefix: str = "") -> int:
 
 def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
-    from rag.embed import resolve_precision
+    from rag.embed import resolve_device, resolve_precision
 
     summary = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, progress=not args.no_progress)
     code = print_summary(summary, args, prefix="would be " if args.dry_run else "")
     if summary.added + summary.updated and not args.dry_run and not args.json:
-        print(f"embedded with {settings.embed_model or 'all-MiniLM-L6-v2'} ({resolve_precision(settings.precision)})")
+        device = resolve_device(settings.device)
+        print(f"embedded with {settings.embed_model or 'all-MiniLM-L6-v2'} ({resolve_precision(settings.precision, device)}{', on the GPU' if device == 'cuda' else ''})")
     return code
 
 
@@ -140,7 +141,7 @@ def cmd_status(args, settings: Settings) -> int:
               f"chunks:      {info['chunks']}\n"
               f"store:       {info['store']} ({human_bytes(info['store_bytes'])})\n"
               f"manifest:    {info['database']}\n"
-              f"embeddings:  {info['embedding_model']} ({info['precision']})\n"
+              f"embeddings:  {info['embedding_model']} ({info['precision']} on {info['device']})\n"
               f"last ingest: {info['last_ingest'] or 'never'}\n"
               f"sources:     {info['sources']}, last synced {info['last_sync'] or 'never'}")
     return 0
