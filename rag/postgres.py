@@ -358,9 +358,11 @@ class PostgresManifest:
 
     def story_members(self, story_id: str) -> list[Row]:
         """The live articles of a story (an article without one is a story of its own)."""
-        return self.db.execute("SELECT a.article_id, a.title, a.outlet, a.date, a.url, LENGTH(a.text) AS length FROM articles a "
-                               "LEFT JOIN story_of s ON s.article_id = a.article_id WHERE COALESCE(s.story_id, a.article_id) = %s",
-                               (story_id,)).fetchall()
+        # Two indexed lookups: a COALESCE over the join read every article (4 s an answer at 600k chunks).
+        columns = "a.article_id, a.title, a.outlet, a.date, a.url, LENGTH(a.text) AS length"
+        return self.db.execute(f"SELECT {columns} FROM story_of s JOIN articles a ON a.article_id = s.article_id WHERE s.story_id = %s "
+                               f"UNION SELECT {columns} FROM articles a WHERE a.article_id = %s "
+                               "AND NOT EXISTS (SELECT 1 FROM story_of s WHERE s.article_id = a.article_id)", (story_id, story_id)).fetchall()
 
     def story_of(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT story_id FROM story_of WHERE article_id = %s", (article_id,)).fetchone()
