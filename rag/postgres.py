@@ -292,7 +292,7 @@ class PostgresManifest:
 
     def lexical_in_step(self) -> bool:
         """Whether the lexical index holds exactly the live chunks, in the current format."""
-        if self.get_meta("lexical_format") != LEXICAL_FORMAT:
+        if not self.lexical_current():
             return False
         indexed = self.db.execute("SELECT article_id, COUNT(*), MAX(idx) FROM lexical GROUP BY article_id").fetchall()
         live = {r[0]: r[1] for r in self.db.execute("SELECT article_id, n_chunks FROM articles")}
