@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.types import Article
+from rag.types import Article, Version
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "wiki-questions-dev.jsonl"
@@ -155,7 +155,7 @@ def bulk_fill(home: Path, target: int, vectors: np.ndarray, texts: list[str], pr
                     offsets.append((pos, pos + len(t)))
                     pos += len(t) + 1
                 spans = [(offsets[i][0], offsets[min(i + 5, len(picked)) - 1][1]) for i in range(0, len(picked), 5)]
-                group.append((a, spans, (a.id, [])))
+                group.append(Version(a, spans, story=(a.id, [])))
                 for n, (start, end) in enumerate(spans):
                     chunks.append(Chunk(a, n, start, end, ""))
                     sources.append([i for i, _ in picked[n * 5:n * 5 + 5]])

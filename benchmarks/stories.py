@@ -454,7 +454,7 @@ def place_and_commit(manifest, stored: int, j: int, pool: list[str], vocab: list
     article = bench_article(text, f"new-{stored}/{j}")
     candidates = len(manifest.story_candidates(stories.fingerprint(text).keys, stories.MAX_CANDIDATES + 1))
     t0 = time.perf_counter()
-    story = stories.place(text, article.id, manifest)
+    story = stories.place(stories.fingerprint(text), article.id, manifest)
     t1 = time.perf_counter()
     manifest.commit(article, [(0, len(text))], story=story)
     t2 = time.perf_counter()

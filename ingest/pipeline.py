@@ -17,12 +17,13 @@ from tqdm import tqdm
 
 from rag.embed import Embedder, encoder_batch
 from rag.errors import BusyError, InputError
+from rag.lexical import chunk_terms
 from rag.manifest import Manifest, now, open_manifest
 from rag.settings import Settings
 from rag.store import Store
 from rag.stories import FORMAT as STORY_FORMAT
-from rag.stories import place
-from rag.types import Article, chunk_id
+from rag.stories import fingerprint, place
+from rag.types import Article, Version, chunk_id
 
 from .chunk import chunk
 from .fetch import Fetcher
@@ -164,7 +165,7 @@ class Writer:
                 if stages.stop.is_set() or stages.halted.is_set():
                     break
                 chunks = [c for a in group for c in chunk(a, self.embedder.tokenizer)]
-                stages.put(prepared, (group, chunks, self.embedder.prepare([c.embed_text for c in chunks])))
+                stages.put(prepared, (ready(group, chunks), chunks, self.embedder.prepare([c.embed_text for c in chunks])))
             stages.put(prepared, DONE)
 
         def store():
@@ -189,16 +190,22 @@ class Writer:
         if stages.errors:
             raise stages.errors[0]
 
-    def _store(self, articles: list[Article], chunks: list, vectors):
-        spans = defaultdict(list)
-        for c in chunks:
-            spans[c.article.id].append((c.start, c.end))
-        self.manifest.mark_pending([(a.id, a.content_hash, len(spans[a.id])) for a in articles])
+    def _store(self, versions: list[Version], chunks: list, vectors):
+        self.manifest.mark_pending([(v.article.id, v.article.content_hash, len(v.spans)) for v in versions])
         self.store.upsert([c.id for c in chunks], vectors, [c.text for c in chunks], [c.metadata() for c in chunks])
-        for a in articles:
-            # Placed one by one as committed, so near-duplicates within one group find each other.
-            self.manifest.commit(a, spans[a.id], place(a.text, a.id, self.manifest))
+        # One transaction for the group; each article is placed in its story inside it, after those before it, so
+        # near-duplicates within one group find each other.
+        self.manifest.commit_all(versions)
         sweep(self.manifest, self.store)
+
+
+def ready(group: list[Article], chunks: list) -> list[Version]:
+    """The group's versions with their lexical terms and fingerprints worked out beside the encoder, so the thread
+    that stores them only writes."""
+    spans = defaultdict(list)
+    for c in chunks:
+        spans[c.article.id].append((c.start, c.end))
+    return [Version(a, spans[a.id], chunk_terms(a.title, a.text, spans[a.id]), fingerprint(a.text)) for a in group]
 
 
 def index_unindexed(manifest: Manifest, progress: bool = False):
@@ -218,7 +225,7 @@ def place_unplaced(manifest: Manifest, progress: bool = False):
     todo = manifest.unplaced()
     rows = sorted((manifest.get(aid) for aid in todo), key=lambda r: (r["date"] or "9999", r["ingested_at"]))
     for row in tqdm(rows, desc="grouping stories", unit="article", disable=not progress or len(rows) < 100, file=sys.stderr, leave=False):
-        manifest.place([(row["article_id"], place(row["text"], row["article_id"], manifest))])
+        manifest.place([(row["article_id"], place(fingerprint(row["text"]), row["article_id"], manifest))])
 
 
 class Planner:

@@ -8,7 +8,8 @@ from pathlib import Path
 from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
 from .settings import Settings
-from .types import Article, chunk_id
+from .stories import place
+from .types import Article, Fingerprint, Version, chunk_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -46,6 +47,17 @@ READ_COLUMNS = ("a.article_id, a.content_hash, a.text, a.spans, a.title, a.outle
                 "COALESCE(s.story_id, a.article_id) AS story_id")
 POSTINGS_READ = 10_000  # most chunks a keyword search reads (see Manifest._affordable)
 COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, spans, ingested_at"
+
+
+def indexed(v: Version) -> list[str]:
+    """A version's chunks' lexical terms: given (worked out beside the encoder, ingest.pipeline), or computed now."""
+    return v.terms if v.terms is not None else chunk_terms(v.article.title, v.article.text, v.spans)
+
+
+def story_of(v: Version, manifest) -> tuple[str, list[int]] | None:
+    """A version's (story id, band keys); one given as a fingerprint is placed now, inside the commit, so it sees the
+    versions committed before it in the same transaction."""
+    return place(v.story, v.article.id, manifest) if isinstance(v.story, Fingerprint) else v.story
 
 
 def now() -> str:
@@ -116,29 +128,29 @@ class Manifest:
         spans are the chunks' character offsets, so retrieval can rebuild passages without the vector store; story is
         (story id, LSH band keys) from rag.stories.place, kept in step with the article in the same transaction, as
         are its terms in the lexical index."""
-        self.commit_all([(article, spans, story)])
+        self.commit_all([Version(article, spans, story=story)])
 
-    def commit_all(self, versions: list[tuple[Article, list[tuple[int, int]], tuple[str, list[int]] | None]]):
-        """commit for many articles in one transaction (a bulk load); all go live together or none does."""
-        ids = [a.id for a, _, _ in versions]
+    def commit_all(self, versions: list[Version]):
+        """commit for many versions in one transaction, in order: all go live together or none does."""
+        ids = [v.article.id for v in versions]
         olds = {r["article_id"]: r for i in range(0, len(ids), 500)
                 for r in self.db.execute(f"SELECT * FROM articles WHERE article_id IN ({','.join('?' * len(ids[i:i + 500]))})", ids[i:i + 500])}
-        prepared = [(a, spans, story, olds.get(a.id), chunk_terms(a.title, a.text, spans)) for a, spans, story in versions]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for a, spans, story, old, indexed in prepared:
+            for v in versions:
+                a, old = v.article, olds.get(v.article.id)
                 if old is not None:
                     self._unindex(old)
-                self._index(a.id, a.title, indexed)
+                self._index(a.id, a.title, indexed(v))
                 self.db.execute("DELETE FROM stale WHERE article_id = ? AND content_hash = ?", (a.id, a.content_hash))
                 if old is not None and old["content_hash"] != a.content_hash:
                     self.db.execute("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", (old["article_id"], old["content_hash"], old["n_chunks"]))
                 self.db.execute(
                     f"INSERT OR REPLACE INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 16)})",
                     (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
-                     json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(spans), json.dumps(spans), now()),
+                     json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(v.spans), json.dumps(v.spans), now()),
                 )
-                if story is not None:
+                if (story := story_of(v, self)) is not None:
                     self._forget_story(a.id)
                     self.db.execute("INSERT INTO story_of VALUES (?, ?)", (a.id, story[0]))
                     self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, a.id) for k in story[1]])

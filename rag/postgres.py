@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 from .errors import BusyError, StoreError
 from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
-from .manifest import COLUMNS, READ_COLUMNS, now
-from .types import Article, chunk_id
+from .manifest import COLUMNS, READ_COLUMNS, indexed, now, story_of
+from .types import Article, Version, chunk_id
 
 
 def lock_key(name: str) -> int:
@@ -205,17 +205,17 @@ class PostgresManifest:
 
     def commit(self, article: Article, spans: list[tuple[int, int]], story: tuple[str, list[int]] | None = None):
         """Make this version live in one transaction; the version it replaces becomes stale (see Manifest.commit)."""
-        self.commit_all([(article, spans, story)])
+        self.commit_all([Version(article, spans, story=story)])
 
-    def commit_all(self, versions: list[tuple[Article, list[tuple[int, int]], tuple[str, list[int]] | None]]):
-        """commit for many articles in one transaction (a bulk load); all go live together or none does."""
-        prepared = [(a, spans, story, chunk_terms(a.title, a.text, spans)) for a, spans, story in versions]
+    def commit_all(self, versions: list[Version]):
+        """commit for many versions in one transaction, in order: all go live together or none does."""
         with self.transaction():
-            for a, spans, story, indexed in prepared:
+            for v in versions:
+                a = v.article
                 old = self.db.execute("SELECT article_id, content_hash, n_chunks FROM articles WHERE article_id = %s", (a.id,)).fetchone()
                 if old is not None:
                     self._unindex(a.id)
-                self._index(a.id, a.title, indexed)
+                self._index(a.id, a.title, indexed(v))
                 self.db.execute("DELETE FROM stale WHERE article_id = %s AND content_hash = %s", (a.id, a.content_hash))
                 if old is not None and old["content_hash"] != a.content_hash:
                     self._stale([(old["article_id"], old["content_hash"], old["n_chunks"])])
@@ -223,9 +223,9 @@ class PostgresManifest:
                     f"INSERT INTO articles ({COLUMNS}) VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (article_id) DO UPDATE SET "
                     + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS.split(", ")[1:]),
                     (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
-                     json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(spans), json.dumps(spans), now()),
+                     json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(v.spans), json.dumps(v.spans), now()),
                 )
-                if story is not None:
+                if (story := story_of(v, self)) is not None:
                     self._place(a.id, *story)
             self._bump()
 

@@ -4,9 +4,11 @@ locality-sensitive hashing find candidates through an index in the manifest (so 
 with the collection), and the exact shingle overlap of each candidate decides."""
 import hashlib
 import re
-from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+
+from .types import Fingerprint
 
 # Chosen with benchmarks/stories.py on 2,580 seeded copies of 172 real articles (headline, byline, boilerplate, cuts,
 # added paragraphs, 2-20 % word edits) and 900 distinct pairs on one topic: 4-word shingles in 32 bands of 4 with
@@ -26,10 +28,11 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
-@dataclass
-class Fingerprint:
-    shingles: set[str]
-    keys: list[int]  # one LSH key per band, signed 64-bit for SQLite
+@lru_cache(maxsize=1)
+def _minhash():
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1)
 
 
 def fingerprint(text: str) -> Fingerprint:
@@ -38,7 +41,8 @@ def fingerprint(text: str) -> Fingerprint:
     found = shingles(text)
     if len(found) < MIN_SHINGLES:
         return Fingerprint(found, [])
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    # The seed's permutations made once: drawing them again for each article cost more than hashing its shingles.
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_minhash().permutations, scheme=_minhash().scheme)
     minhash.update_batch([s.encode("utf-8") for s in found])
     values = np.asarray(minhash.hashvalues, dtype=np.uint64)
     keys = [int.from_bytes(hashlib.blake2b(bytes([b]) + values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=8).digest(),
@@ -58,10 +62,9 @@ def same_story(a: set[str], b: set[str], threshold: float = SAME_STORY) -> bool:
     return min(len(a), len(b)) >= MIN_SHINGLES and overlap(a, b) >= threshold
 
 
-def place(text: str, article_id: str, manifest) -> tuple[str, list[int]]:
-    """(story id, band keys) for an article about to be committed: the story of the first stored candidate that holds
-    the same text, else a story of its own (named by the article's id)."""
-    found = fingerprint(text)
+def place(found: Fingerprint, article_id: str, manifest) -> tuple[str, list[int]]:
+    """(story id, band keys) for an article about to be committed, by its fingerprint: the story of the first stored
+    candidate that holds the same text, else a story of its own (named by the article's id)."""
     for other in manifest.story_candidates(found.keys, MAX_CANDIDATES + 1):
         if other == article_id:
             continue

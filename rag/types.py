@@ -93,6 +93,24 @@ class Chunk:
 
 
 @dataclass
+class Fingerprint:
+    """An article's word shingles and MinHash LSH band keys (rag/stories.py)."""
+    shingles: set[str]
+    keys: list[int]  # one per band, signed 64-bit for SQLite
+
+
+@dataclass
+class Version:
+    """A version of an article ready to go live: its chunks' character spans, their lexical terms (computed at commit
+    when None) and its story: (story id, band keys), or a Fingerprint to place it by inside the commit (so that
+    near-duplicates committed together find each other), or None to leave it unplaced."""
+    article: Article
+    spans: list[tuple[int, int]]
+    terms: list[str] | None = None
+    story: "tuple[str, list[int]] | Fingerprint | None" = None
+
+
+@dataclass
 class Passage:
     """A retrieved span of one article: one chunk, or adjacent chunks merged."""
     article_id: str

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from rag.manifest import Manifest
 from rag.store import Store
 
-STEPS = [(Store, "upsert"), (Store, "delete"), (Manifest, "mark_pending"), (Manifest, "commit"),
+STEPS = [(Store, "upsert"), (Store, "delete"), (Manifest, "mark_pending"), (Manifest, "commit_all"),
          (Manifest, "forget_stale"), (Manifest, "retire"), (Manifest, "set_meta")]
 
 
