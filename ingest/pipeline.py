@@ -268,16 +268,17 @@ def plan(articles: list[Article], manifest: Manifest, summary: Summary) -> tuple
     return planner(articles), planner.seen
 
 
-def groups_of(articles: Iterable[list[Article]], chunks: int) -> Iterator[list[Article]]:
-    """Pieces of articles regrouped to about `chunks` chunks each (one per 600 characters, roughly)."""
-    group, size = [], 0
+def groups_of(articles: Iterable[list[Article]], chunks: int, first: int | None = None) -> Iterator[list[Article]]:
+    """Pieces of articles regrouped to about `chunks` chunks each (one per 600 characters, roughly); the first group
+    to about `first`, so that the encoder starts on one batch instead of waiting for a whole group to be chunked."""
+    group, size, limit = [], 0, first or chunks
     for piece in articles:
         for a in piece:
             group.append(a)
             size += len(a.text) // 600 + 1
-            if size >= chunks:
+            if size >= limit:
                 yield group
-                group, size = [], 0
+                group, size, limit = [], 0, chunks
     if group:
         yield group
 
@@ -348,7 +349,8 @@ def write_all(todo: Iterable[list[Article]] | list[Article], settings: Settings,
     embedder.model  # load before the progress bar starts, so its rate is articles embedded per second
     writer = Writer(settings, manifest, store, embedder)
     with tqdm(total=total, desc="embedding", unit="article", disable=not progress, file=sys.stderr) as bar:
-        writer.write_groups(groups_of(chain([first], pieces), GROUP_BATCHES * encoder_batch(settings, embedder.device)), bar.update, stop)
+        batch = encoder_batch(settings, embedder.device)
+        writer.write_groups(groups_of(chain([first], pieces), GROUP_BATCHES * batch, batch), bar.update, stop)
     return embedder
 
 
