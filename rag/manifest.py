@@ -11,7 +11,8 @@ from .settings import Settings
 from .stories import place
 from .types import Article, Fingerprint, Version, chunk_id
 
-SCHEMA = """
+# The tables both manifests hold (rag/postgres.py adds its own lexical index to these): SQL both accept.
+CORE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, identity TEXT NOT NULL, source TEXT NOT NULL,
     title TEXT, outlet TEXT, author TEXT, date TEXT, url TEXT, language TEXT, extra TEXT,
@@ -19,6 +20,9 @@ CREATE TABLE IF NOT EXISTS articles (
     n_chunks INTEGER NOT NULL, spans TEXT NOT NULL, ingested_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+-- `remove` and `find` look articles up by path or url: without these, a scan of every article.
+CREATE INDEX IF NOT EXISTS articles_identity ON articles(identity);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 -- Chunk sets in the vector store that are not live: a version being written (a crash may leave it
 -- half-written) or a version just superseded or removed. Each is deleted from the store, then from here.
 CREATE TABLE IF NOT EXISTS stale (
@@ -26,21 +30,24 @@ CREATE TABLE IF NOT EXISTS stale (
     PRIMARY KEY (article_id, content_hash)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
--- Stories (rag/stories.py): each live article's story, and its LSH band keys, written with the article.
+-- Stories (rag/stories.py): each live article's story, and its LSH band keys (signed 64-bit), written with the article.
 CREATE TABLE IF NOT EXISTS story_of (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS story_of_story ON story_of(story_id);
-CREATE TABLE IF NOT EXISTS story_bands (key INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS story_bands (key BIGINT NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS story_bands_key ON story_bands(key);
 CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
+CREATE TABLE IF NOT EXISTS titles (key TEXT NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS titles_key ON titles(key);
+CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
+"""
+
+SCHEMA = CORE_SCHEMA + """
 -- The lexical index (rag/lexical.py): one row per live chunk, its terms in a contentless FTS5 table (the text is in
--- articles already), and each live article's title as a phrase questions can name. Written with the article.
+-- articles already); each live article's title is in titles, as a phrase questions can name. Written with the article.
 CREATE TABLE IF NOT EXISTS lexical_chunks (rowid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS lexical_chunks_article ON lexical_chunks(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(terms, content='', tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical_vocab USING fts5vocab(lexical, 'row');
-CREATE TABLE IF NOT EXISTS titles (key TEXT NOT NULL, article_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS titles_key ON titles(key);
-CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
 """
 
 READ_COLUMNS = ("a.article_id, a.content_hash, a.text, a.spans, a.title, a.outlet, a.author, a.date, a.url, a.source, a.language, "
@@ -64,7 +71,38 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class Manifest:
+class Catalog:
+    """What the SQLite and PostgreSQL manifests share, written once in SQL both accept through `run` (`?`
+    placeholders): making a version live, the lexical index's checks and the meta table."""
+
+    LEXICAL_ROWS = "lexical_chunks"  # the table with one row per indexed chunk: (article_id, idx, ...)
+
+    def commit(self, article: Article, spans: list[tuple[int, int]], story: tuple[str, list[int]] | None = None):
+        """Make this version live in one transaction; the version it replaces becomes stale.
+
+        spans are the chunks' character offsets, so retrieval can rebuild passages without the vector store; story is
+        (story id, LSH band keys) from rag.stories.place, kept in step with the article in the same transaction, as
+        are its terms in the lexical index."""
+        self.commit_all([Version(article, spans, story=story)])
+
+    def lexical_current(self) -> bool:
+        """Whether the lexical index is of the current format; commits keep it in step from then on."""
+        return self.get_meta("lexical_format") == LEXICAL_FORMAT
+
+    def lexical_in_step(self) -> bool:
+        """Whether the lexical index holds exactly the live chunks, in the current format."""
+        if not self.lexical_current():
+            return False
+        indexed = self.run(f"SELECT article_id, COUNT(*), MAX(idx) FROM {self.LEXICAL_ROWS} GROUP BY article_id").fetchall()
+        live = {r[0]: r[1] for r in self.run("SELECT article_id, n_chunks FROM articles")}
+        return len(indexed) == sum(1 for n in live.values() if n) and all(live.get(a) == n == top + 1 for a, n, top in indexed)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.run("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+
+class Manifest(Catalog):
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -121,14 +159,6 @@ class Manifest:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO stale VALUES (?, ?, ?)", versions)
-
-    def commit(self, article: Article, spans: list[tuple[int, int]], story: tuple[str, list[int]] | None = None):
-        """Make this version live in one transaction; the version it replaces becomes stale.
-
-        spans are the chunks' character offsets, so retrieval can rebuild passages without the vector store; story is
-        (story id, LSH band keys) from rag.stories.place, kept in step with the article in the same transaction, as
-        are its terms in the lexical index."""
-        self.commit_all([Version(article, spans, story=story)])
 
     def commit_all(self, versions: list[Version]):
         """commit for many versions in one transaction, in order: all go live together or none does."""
@@ -227,18 +257,6 @@ class Manifest:
             part = keys[i:i + 500]
             found += [r[0] for r in self.db.execute(f"SELECT article_id FROM titles WHERE key IN ({','.join('?' * len(part))})", part)]
         return found
-
-    def lexical_current(self) -> bool:
-        """Whether the lexical index is of the current format; commits keep it in step from then on."""
-        return self.get_meta("lexical_format") == LEXICAL_FORMAT
-
-    def lexical_in_step(self) -> bool:
-        """Whether the lexical index holds exactly the live chunks, in the current format."""
-        if not self.lexical_current():
-            return False
-        indexed = self.db.execute("SELECT article_id, COUNT(*), MAX(idx) FROM lexical_chunks GROUP BY article_id").fetchall()
-        live = {r[0]: r[1] for r in self.db.execute("SELECT article_id, n_chunks FROM articles")}
-        return len(indexed) == sum(1 for n in live.values() if n) and all(live.get(a) == n == top + 1 for a, n, top in indexed)
 
     def reindex(self, progress=None):
         """Index every live article again (a store from before the lexical index, or a repair), in batches."""
@@ -358,10 +376,6 @@ class Manifest:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("DELETE FROM stale WHERE article_id = ? AND content_hash = ?", versions)
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
 
     def set_meta(self, key: str, value: str):
         with self.db:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 from .errors import BusyError, StoreError
 from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
-from .manifest import COLUMNS, READ_COLUMNS, indexed, now, story_of
-from .types import Article, Version, chunk_id
+from .manifest import COLUMNS, CORE_SCHEMA, READ_COLUMNS, Catalog, indexed, now, story_of
+from .types import Version, chunk_id
 
 
 def lock_key(name: str) -> int:
@@ -29,27 +29,7 @@ WRITER = lock_key("manifest writer")
 INGEST = lock_key("ingest")
 MASK = (1 << 64) - 1  # pg_locks shows a bigint key as two unsigned 32-bit halves
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    article_id TEXT PRIMARY KEY, identity TEXT NOT NULL, source TEXT NOT NULL,
-    title TEXT, outlet TEXT, author TEXT, date TEXT, url TEXT, language TEXT, extra TEXT,
-    text TEXT NOT NULL, content_hash TEXT NOT NULL, text_hash TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL, spans TEXT NOT NULL, ingested_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
-CREATE INDEX IF NOT EXISTS articles_identity ON articles(identity);
-CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
-CREATE TABLE IF NOT EXISTS stale (
-    article_id TEXT NOT NULL, content_hash TEXT NOT NULL, n_chunks INTEGER NOT NULL,
-    PRIMARY KEY (article_id, content_hash)
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS story_of (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS story_of_story ON story_of(story_id);
--- band keys are signed 64-bit (rag/stories.py)
-CREATE TABLE IF NOT EXISTS story_bands (key BIGINT NOT NULL, article_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS story_bands_key ON story_bands(key);
-CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
+SCHEMA = CORE_SCHEMA + """
 -- The lexical index: each live chunk's terms (rag/lexical.py: already lower-cased, stemmed, without stopwords) as a
 -- tsvector built from them as they are (no parser splits them again), and its length in terms, for BM25; written
 -- with the article.
@@ -58,9 +38,6 @@ CREATE TABLE IF NOT EXISTS lexical (
     PRIMARY KEY (article_id, idx)
 );
 CREATE INDEX IF NOT EXISTS lexical_terms ON lexical USING GIN (terms);
-CREATE TABLE IF NOT EXISTS titles (key TEXT NOT NULL, article_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS titles_key ON titles(key);
-CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
 """
 
 
@@ -130,8 +107,10 @@ def sql(query: str) -> str:
     return query.replace("%", "%%").replace("?", "%s")
 
 
-class PostgresManifest:
+class PostgresManifest(Catalog):
     """The manifest (rag/manifest.py's Manifest, method for method) in a PostgreSQL database."""
+
+    LEXICAL_ROWS = "lexical"
 
     def __init__(self, url: str):
         self.url = url
@@ -202,10 +181,6 @@ class PostgresManifest:
         """Record (article_id, content_hash, n_chunks) before their chunks are written, so a crash leaves a trace."""
         with self.transaction():
             self._stale(versions)
-
-    def commit(self, article: Article, spans: list[tuple[int, int]], story: tuple[str, list[int]] | None = None):
-        """Make this version live in one transaction; the version it replaces becomes stale (see Manifest.commit)."""
-        self.commit_all([Version(article, spans, story=story)])
 
     def commit_all(self, versions: list[Version]):
         """commit for many versions in one transaction, in order: all go live together or none does."""
@@ -285,18 +260,6 @@ class PostgresManifest:
         if not keys:
             return []
         return [r[0] for r in self.db.execute("SELECT article_id FROM titles WHERE key = ANY(%s)", (list(keys),))]
-
-    def lexical_current(self) -> bool:
-        """Whether the lexical index is of the current format; commits keep it in step from then on."""
-        return self.get_meta("lexical_format") == LEXICAL_FORMAT
-
-    def lexical_in_step(self) -> bool:
-        """Whether the lexical index holds exactly the live chunks, in the current format."""
-        if not self.lexical_current():
-            return False
-        indexed = self.db.execute("SELECT article_id, COUNT(*), MAX(idx) FROM lexical GROUP BY article_id").fetchall()
-        live = {r[0]: r[1] for r in self.db.execute("SELECT article_id, n_chunks FROM articles")}
-        return len(indexed) == sum(1 for n in live.values() if n) and all(live.get(a) == n == top + 1 for a, n, top in indexed)
 
     def reindex(self, progress=None):
         """Index every live article again (a store from before the lexical index, or a repair), in batches."""
@@ -413,10 +376,6 @@ class PostgresManifest:
     def forget_stale(self, versions: list[tuple[str, str]]):
         with self.transaction(), self.db.cursor() as cur:
             cur.executemany("DELETE FROM stale WHERE article_id = %s AND content_hash = %s", list(versions))
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return row[0] if row else None
 
     def set_meta(self, key: str, value: str):
         with self.transaction():
