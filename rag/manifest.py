@@ -52,7 +52,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lexical_vocab USING fts5vocab(lexical, 'row')
 
 READ_COLUMNS = ("a.article_id, a.content_hash, a.text, a.spans, a.title, a.outlet, a.author, a.date, a.url, a.source, a.language, "
                 "COALESCE(s.story_id, a.article_id) AS story_id")
-POSTINGS_READ = 10_000  # most chunks a keyword search reads (see Manifest._affordable)
 COLUMNS = "article_id, identity, source, title, outlet, author, date, url, language, extra, text, content_hash, text_hash, n_chunks, spans, ingested_at"
 
 
@@ -76,6 +75,11 @@ class Catalog:
     placeholders): making a version live, the lexical index's checks and the meta table."""
 
     LEXICAL_ROWS = "lexical_chunks"  # the table with one row per indexed chunk: (article_id, idx, ...)
+    POSTINGS_READ = 10_000  # most chunks a keyword search reads (see _affordable)
+    frequency: dict[str, int]  # term -> chunks it occurs in, as last read (search_terms)
+
+    def __init__(self):
+        self.frequency = {}
 
     def commit(self, article: Article, spans: list[tuple[int, int]], story: tuple[str, list[int]] | None = None):
         """Make this version live in one transaction; the version it replaces becomes stale.
@@ -97,6 +101,25 @@ class Catalog:
         live = {r[0]: r[1] for r in self.run("SELECT article_id, n_chunks FROM articles")}
         return len(indexed) == sum(1 for n in live.values() if n) and all(live.get(a) == n == top + 1 for a, n, top in indexed)
 
+    def _affordable(self, words: list[str]) -> list[tuple[str, int]]:
+        """The query's terms with the chunks each occurs in, rarest first, while those chunks number POSTINGS_READ or
+        fewer (the rarest always): an OR query's cost grows with them, and a term common enough to exceed the budget
+        adds little to a BM25 score. At 10k articles no natural question comes near it (the most read 4,995), so
+        ranking there is BM25's own; at 133k chunks it cut the lexical search's p50 from 46 ms. Counts are remembered
+        for the life of the process: an ingest moves them little, and they only choose terms."""
+        if len(self.frequency) > 100_000:
+            self.frequency.clear()
+        unknown = [w for w in words if w not in self.frequency]
+        if unknown:
+            self.frequency.update(self._document_frequencies(unknown, self.POSTINGS_READ + 1))
+        chosen, read = [], 0
+        for w in sorted((w for w in words if self.frequency.get(w)), key=lambda w: self.frequency[w]):
+            read += self.frequency[w]
+            if chosen and read > self.POSTINGS_READ:
+                break
+            chosen.append((w, self.frequency[w]))
+        return chosen
+
     def get_meta(self, key: str) -> str | None:
         row = self.run("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -104,13 +127,13 @@ class Catalog:
 
 class Manifest(Catalog):
     def __init__(self, path: Path):
+        super().__init__()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         # WAL lets the web app read while an ingest writes.
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
-        self.frequency: dict[str, int] = {}  # term -> chunks it occurs in, as last read (search_terms)
         if self.get_meta("lexical_format") is None and self.counts()[0] == 0:
             self.set_meta("lexical_format", LEXICAL_FORMAT)  # a new store is indexed as it fills
 
@@ -207,7 +230,7 @@ class Manifest(Catalog):
                      since: int | None = None, until: int | None = None) -> list[tuple[str, float]]:
         """The n live chunks that best match query's terms by BM25, as (chunk id, score), best first; since and until
         are days as YYYYMMDD (rag.types.day_number), an undated article counting as day 0."""
-        words = self._affordable(list(dict.fromkeys(terms([query])[0])))
+        words = [w for w, _ in self._affordable(list(dict.fromkeys(terms([query])[0])))]
         if not words:
             return []
         where, params = ["lexical MATCH ?"], [" OR ".join(f'"{w}"' for w in words)]
@@ -227,26 +250,13 @@ class Manifest(Catalog):
         rows = self.db.execute(sql, (*params, n)).fetchall()
         return [(chunk_id(r[0], r[1], r[2]), r[3]) for r in rows]
 
-    def _affordable(self, words: list[str]) -> list[str]:
-        """The query's terms, rarest first, while the chunks they occur in number POSTINGS_READ or fewer (the rarest
-        always): an OR query's cost grows with those chunks, and a term common enough to exceed the budget adds
-        little to a BM25 score. At 10k articles no natural question comes near it (the most read 4,995), so ranking
-        there is BM25's own; at 133k chunks it cut the lexical search's p50 from 46 ms. Document frequencies are
-        remembered for the life of the process: an ingest moves them little, and they only choose terms."""
-        unknown = [w for w in words if w not in self.frequency]
-        for i in range(0, len(unknown), 500):
-            part = unknown[i:i + 500]
-            found = dict(self.db.execute(f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(part))})", part).fetchall())
-            self.frequency.update({w: found.get(w, 0) for w in part})
-        if len(self.frequency) > 100_000:
-            self.frequency.clear()
-        chosen, read = [], 0
-        for w in sorted((w for w in words if self.frequency.get(w)), key=lambda w: self.frequency[w]):
-            read += self.frequency[w]
-            if chosen and read > POSTINGS_READ:
-                break
-            chosen.append(w)
-        return chosen
+    def _document_frequencies(self, words: list[str], cap: int) -> dict[str, int]:
+        """The chunks each word occurs in (exact: fts5vocab keeps them)."""
+        found = {}
+        for i in range(0, len(words), 500):
+            part = words[i:i + 500]
+            found.update(self.db.execute(f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(part))})", part).fetchall())
+        return {w: found.get(w, 0) for w in words}
 
     def titled(self, keys: list[str]) -> list[str]:
         """Live articles whose title phrase is one of keys."""

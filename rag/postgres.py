@@ -113,6 +113,7 @@ class PostgresManifest(Catalog):
     LEXICAL_ROWS = "lexical"
 
     def __init__(self, url: str):
+        super().__init__()
         self.url = url
         self._db = connect(url, "manifest")
         self._reconnecting = threading.Lock()
@@ -224,9 +225,14 @@ class PostgresManifest(Catalog):
         the tsvector's positions: ts_rank alone has no IDF and weighs "said" as much as a rare name (on the 274 natural
         Wikipedia questions, terms alone ranked the right article first for 0.493 with IDF x ts_rank, 0.558 with
         this, as in SQLite)."""
-        words = list(dict.fromkeys(w for w in terms([query])[0] if len(w.encode()) < MAX_LEXEME))
-        if not words:
+        chosen = self._affordable(list(dict.fromkeys(w for w in terms([query])[0] if len(w.encode()) < MAX_LEXEME)))
+        if not chosen:
             return []
+        # A count over the cap is a floor; the rarest term is chosen even then, and its IDF needs the exact count.
+        for w, df in chosen:
+            if df > self.POSTINGS_READ:
+                self.frequency[w] = self._document_frequencies([w], None)[w]
+        words, dfs = [w for w, _ in chosen], [self.frequency[w] for w, _ in chosen]
         where, params = [], []
         day = "COALESCE(SUBSTRING(REPLACE(SUBSTR(COALESCE(a.date, ''), 1, 10), '-', '') FROM '^[0-9]+')::bigint, 0)"
         for clause, value in (("a.outlet = %s", outlet), ("a.article_id = %s", article_id), (f"{day} >= %s", since), (f"{day} <= %s", until)):
@@ -242,8 +248,7 @@ class PostgresManifest(Catalog):
             "CASE WHEN c.reltuples >= 100000 THEN c.reltuples ELSE (SELECT COUNT(*) FROM lexical) END::float8 AS n, "
             "COALESCE(CASE WHEN c.reltuples >= 100000 THEN (SELECT AVG(length) FROM lexical TABLESAMPLE SYSTEM (1)) "
             "ELSE (SELECT AVG(length) FROM lexical) END, 1)::float8 AS avgdl FROM pg_class c WHERE c.oid = 'lexical'::regclass), "
-            "q AS MATERIALIZED (SELECT x.w, x.lit::tsquery AS q FROM unnest(%s::text[], %s::text[]) AS x(w, lit)), "
-            "df AS MATERIALIZED (SELECT q.w, q.q, (SELECT COUNT(*) FROM lexical WHERE terms @@ q.q) AS df FROM q), "
+            "df AS MATERIALIZED (SELECT x.w, x.lit::tsquery AS q, x.df FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS x(w, lit, df)), "
             "w AS MATERIALIZED (SELECT df.w, df.q, GREATEST(LN((stats.n - df.df + 0.5) / (df.df + 0.5)), 1e-6) AS idf "
             "FROM df, stats WHERE df.df > 0) "
             "SELECT l.article_id, a.content_hash, l.idx, "
@@ -252,8 +257,15 @@ class PostgresManifest(Catalog):
             "CROSS JOIN LATERAL (SELECT cardinality(u.positions) AS tf FROM unnest(l.terms) u WHERE u.lexeme = w.w) t "
             f"JOIN articles a ON a.article_id = l.article_id WHERE TRUE {' '.join(where)} "
             "GROUP BY l.article_id, a.content_hash, l.idx ORDER BY score DESC, l.article_id, l.idx LIMIT %s",
-            (words, [quoted(w) for w in words], *params, n)).fetchall()
+            (words, [quoted(w) for w in words], dfs, *params, n)).fetchall()
         return [(chunk_id(r[0], r[1], r[2]), float(r[3])) for r in found]
+
+    def _document_frequencies(self, words: list[str], cap: int | None) -> dict[str, int]:
+        """The chunks each word occurs in, counted through the GIN index up to cap (a common word's full count
+        would read its whole posting list); exact without a cap."""
+        limit = "" if cap is None else f" LIMIT {int(cap)}"
+        return {w: self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM lexical WHERE terms @@ %s::tsquery{limit}) s",
+                                   (quoted(w),)).fetchone()[0] for w in words}
 
     def titled(self, keys: list[str]) -> list[str]:
         """Live articles whose title phrase is one of keys."""

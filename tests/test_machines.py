@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from rag.errors import BusyError
-from rag.manifest import Manifest
+from rag.manifest import Catalog, Manifest
 from rag.postgres import PostgresManifest
 from rag.types import Article
 from servers import chroma_url, postgres_url  # noqa: F401 (fixtures)
@@ -95,6 +95,16 @@ def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
         # "lanes" twice in the second half of the bicycle article; a rare word outweighs a common one.
         assert m.search_terms("bicycle lanes", 1)[0][0].startswith(f"{DOCS[1].id}-{DOCS[1].content_hash[:16]}-00001")
         assert m.search_terms("Lindholm storm", 1)[0][0].startswith(f"{DOCS[0].id}-{DOCS[0].content_hash[:16]}-00000")
+    # With room for one chunk's postings only the rarest term is looked up, in both (PostgreSQL counts it through
+    # its index, up to that cap).
+    assert {cid.split("-")[0] for cid, _ in sqlite.search_terms("bicycle lanes Lindholm", 9)} == {DOCS[0].id, DOCS[1].id}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Catalog, "POSTINGS_READ", 1)
+        found = []
+        for m in manifests:
+            m.frequency.clear()
+            found.append([cid for cid, _ in m.search_terms("bicycle lanes Lindholm", 9)])
+        assert found[0] == found[1] and {cid.split("-")[0] for cid in found[0]} == {DOCS[0].id}
 
     changed = dataclasses.replace(DOCS[0], text=DOCS[0].text + " The storm is over.")
     for m in manifests:

@@ -81,11 +81,11 @@ def test_the_lexical_index_grows_with_each_article_and_an_old_store_is_indexed_o
 
 
 def test_a_keyword_search_reads_a_bounded_number_of_chunks(cities, monkeypatch):
-    import rag.manifest
+    from rag.manifest import Catalog
 
     gwangju = cities.manifest.titled(["gwangju"])[0]
     everywhere = cities.manifest.search_terms("Gwangju metropolitan city", 10)
     assert len(everywhere) > 1 and everywhere[0][0].startswith(gwangju)
     # With room for fewer chunks than the common terms occur in, only the rarest term is looked up.
-    monkeypatch.setattr(rag.manifest, "POSTINGS_READ", 3)
+    monkeypatch.setattr(Catalog, "POSTINGS_READ", 3)
     assert [cid.split("-")[0] for cid, _ in cities.manifest.search_terms("Gwangju metropolitan city", 10)] == [gwangju]
