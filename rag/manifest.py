@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
+from .errors import StoreError
 from .settings import Settings
 from .stories import place
 from .types import Article, Fingerprint, Version, chunk_id
@@ -131,9 +132,14 @@ class Manifest(Catalog):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        # WAL lets the web app read while an ingest writes.
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        try:
+            # WAL lets the web app read while an ingest writes.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as e:
+            self.db.close()
+            raise StoreError(f"{path}: cannot open the manifest ({e}); restore it from a backup, or move it aside and "
+                             "ingest again into a new one") from None
         if self.get_meta("lexical_format") is None and self.counts()[0] == 0:
             self.set_meta("lexical_format", LEXICAL_FORMAT)  # a new store is indexed as it fills
 

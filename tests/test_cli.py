@@ -91,3 +91,22 @@ def test_ask_refuses_broken_input_in_one_line(tmp_path):
     assert bad_line.returncode == 1 and f"{broken}:2: expected a JSON object" in bad_line.stderr
     for k in ("0", "-3", "many", "51"):
         assert run_cli("ask", "--top-k", k, "anything", home=home).returncode == 2
+
+
+def test_a_damaged_or_foreign_manifest_is_one_clear_line(tmp_path):
+    import sqlite3
+
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "manifest.sqlite").write_bytes(bytes(range(256)) * 20)
+    opened = run_cli("status", home=garbage)
+    assert opened.returncode == 1 and opened.stderr.count("\n") == 1
+    assert opened.stderr.startswith(f"newsdesk: error: {garbage / 'manifest.sqlite'}: cannot open the manifest (file is not a database)")
+    # A database of another program's (or an older, hand-edited one) opens, then fails at its first query.
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    with sqlite3.connect(foreign / "manifest.sqlite") as db:
+        db.execute("CREATE TABLE articles (article_id TEXT PRIMARY KEY, identity TEXT, source TEXT, text_hash TEXT)")
+    failed = run_cli("status", home=foreign)
+    assert failed.returncode == 1 and failed.stderr.count("\n") == 1, failed.stderr
+    assert failed.stderr.startswith("newsdesk: error: the manifest database failed: no such column: n_chunks")

@@ -511,6 +511,15 @@ def main(argv: list[str] | None = None) -> int:
     except NewsdeskError as e:
         print(f"newsdesk: error: {e}", file=sys.stderr)
         return 1
+    except Exception as e:
+        if type(e).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
+            raise
+        # The database failed mid-command (disk full, the server gone for good, a lock held too long): each write is
+        # one transaction, so what is stored stays consistent.
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        print(f"newsdesk: error: the manifest database failed: {first}; what is stored is consistent: fix the cause "
+              "and rerun the command (`newsdesk check` verifies the store)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("newsdesk: interrupted; rerun the same command to finish (stored articles are intact)", file=sys.stderr)
         return 130
