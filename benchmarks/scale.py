@@ -2,8 +2,9 @@
 
 For each store size (in chunks) it reports: the rate of ingesting 1,000 new articles into it (through `ingest`, the
 real pipeline), retrieval p50/p95 (the query's vector given, so the encoder is left out), answer p50 (everything,
-the question's embedding included), the resident memory of `newsdesk serve` after answering, and the store's size
-on disk; plus hit@1 of the 274 natural questions, whose answers stay in the store as it grows.
+the question's embedding included), the resident memory of `newsdesk serve` after answering (with embedded Chroma,
+and again beside a `chroma run` serving the same folder, with that server's own), and the store's size on disk; plus
+hit@1 of the 274 natural questions, whose answers stay in the store as it grows.
 
 The stores: the 10k row is the 10,033 Wikipedia paragraphs of `newsdesk bench`, ingested with the real model. Larger
 stores add synthetic news articles (sentences of those paragraphs, shuffled into articles of 4 chunks or so, with
@@ -200,32 +201,54 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_rss(home: Path, questions: list[str]) -> float:
-    """Peak resident memory (MB) of `newsdesk serve` on home after answering the questions through its API."""
-    from gradio_client import Client
+def peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+
+
+def wait_ok(url: str, seconds: int = 600):
     import httpx
 
-    port = free_port()
+    for _ in range(seconds):
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+
+
+def serve_rss(home: Path, questions: list[str], chroma_server: bool = False) -> dict:
+    """Peak resident memory (MB) of `newsdesk serve` on home after answering the questions through its API; with
+    chroma_server, the vectors are served by `chroma run` over the same folder (the multi-machine layout), whose
+    own peak is reported too."""
+    from gradio_client import Client
+
+    bin_dir = Path(sys.executable).parent
     env = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "newsdesk"), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    procs = []
     try:
+        if chroma_server:
+            chroma_port = free_port()
+            procs.append(subprocess.Popen([str(bin_dir / "chroma"), "run", "--path", str(home / "chroma"), "--host", "127.0.0.1",
+                                           "--port", str(chroma_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True))
+            env["NEWSDESK_CHROMA_URL"] = f"http://127.0.0.1:{chroma_port}"
+            wait_ok(f"{env['NEWSDESK_CHROMA_URL']}/api/v2/heartbeat")
+        port = free_port()
+        procs.append(subprocess.Popen([str(bin_dir / "newsdesk"), "serve", "--port", str(port)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         url = f"http://127.0.0.1:{port}/"
-        for _ in range(600):
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
+        wait_ok(url)
         client = Client(url, verbose=False)
         for q in questions:
             client.predict(q, api_name="/ask")
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+        peaks = [round(peak_rss_mb(p.pid)) for p in procs]
+        return {"serve_rss_mb": peaks[-1], **({"chroma_server_rss_mb": peaks[0]} if chroma_server else {})}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
+        for p in reversed(procs):
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait(timeout=60)
 
 
 def query_phase(home: str, n_answers: int) -> dict:
@@ -304,7 +327,9 @@ def run(targets: list[int], work: Path, progress: bool = True) -> dict:
         forget_embedded_clients()
         out = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--query", str(home)], capture_output=True, text=True, check=True)
         row.update(json.loads(out.stdout.strip().splitlines()[-1]))
-        row["serve_rss_mb"] = round(serve_rss(home, questions[:20]))
+        row.update(serve_rss(home, questions[:20]))
+        layout = serve_rss(home, questions[:20], chroma_server=True)
+        row["serve_rss_server_layout_mb"], row["chroma_server_rss_mb"] = layout["serve_rss_mb"], layout["chroma_server_rss_mb"]
         row["disk_mb"] = round(folder_size(home) / 2 ** 20)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
@@ -323,11 +348,12 @@ def _chunks(home: Path) -> int:
 
 
 def table(result: dict) -> str:
-    head = ("| chunks | ingest 1,000 new (stand-in encoder) | retrieval p50 / p95 | answer p50 | natural hit@1 | serve RSS | disk |\n"
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+    head = ("| chunks | ingest 1,000 new (stand-in encoder) | retrieval p50 / p95 | answer p50 | natural hit@1 | serve RSS | "
+            "serve RSS beside `chroma run` (its RSS) | disk |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
     return head + "".join(
         f"| {r['chunks']:,} | {r['ingest_1000_standin_per_s']} articles/s | {r['retrieval_p50_ms']} / {r['retrieval_p95_ms']} ms | "
-        f"{r['answer_p50_ms']} ms | {r['natural_hit1']} | {r['serve_rss_mb']} MB | {r['disk_mb']} MB |\n" for r in result["rows"])
+        f"{r['answer_p50_ms']} ms | {r['natural_hit1']} | {r['serve_rss_mb']} MB | "
+        f"{r['serve_rss_server_layout_mb']} MB ({r['chroma_server_rss_mb']} MB) | {r['disk_mb']} MB |\n" for r in result["rows"])
 
 
 def main(argv=None) -> int:
