@@ -11,7 +11,7 @@
 
 The vector store in `run` is an in-memory stand-in (numpy arrays by id): chromadb cannot travel to the GPU machine
 (its wheel and dependencies are over the 64 MiB that travels, beside the model). The manifest is the real SQLite one,
-committing each article as an ingest does. On a CPU, `newsdesk bench` measures the whole thing with Chroma.
+committing each group as an ingest does. On a CPU, `newsdesk bench` measures the whole thing with Chroma.
 """
 import argparse
 import gzip
@@ -116,9 +116,9 @@ def run(folder: Path, out: Path, limit: int | None):
     os.environ["HF_HUB_OFFLINE"] = "1"
     import torch
 
-    import ingest.pipeline as pipeline
+    import rag.manifest as catalog
     from ingest.chunk import chunk
-    from ingest.pipeline import GROUP_BATCHES, Writer, groups_of
+    from ingest.pipeline import GROUP_BATCHES, Writer, groups_of, ready
     from ingest.readers import read_file
     from rag.embed import Embedder, encoder_batch
     from rag.manifest import Manifest
@@ -159,7 +159,7 @@ def run(folder: Path, out: Path, limit: int | None):
 
     # The whole pipeline: read, chunk and tokenise on one thread, encode on this one, store and commit on another.
     manifest = Manifest(tmp / "pipeline.sqlite")
-    seconds, _ = timed(Writer(settings, manifest, MemoryStore(), embedder).write_groups, groups_of([articles], GROUP_BATCHES * batch))
+    seconds, _ = timed(Writer(settings, manifest, MemoryStore(), embedder).write_groups, groups_of([articles], GROUP_BATCHES * batch, batch))
     assert manifest.counts()[0] == len(articles)
     save(newsdesk_pipeline_texts_per_s=round(len(texts) / seconds, 1), newsdesk_pipeline_articles_per_s=round(len(articles) / seconds, 1),
          newsdesk_pipeline_share_of_bare=round(len(texts) / seconds / result["bare_encoder_texts_per_s"], 3))
@@ -188,12 +188,13 @@ def run(folder: Path, out: Path, limit: int | None):
     save(forward_texts_per_s=round(len(texts) / seconds, 1), split_equals_encode_max_abs=float(np.abs(ours - fast).max()))
 
     def write_only(synchronous: str):
-        # Writing alone (vectors in hand): mark pending, store, commit each article with its story, sweep.
+        # Writing alone (vectors in hand): the terms and fingerprints worked out beside the encoder, then mark
+        # pending, store, commit each group with its stories placed inside, sweep.
         manifest = Manifest(tmp / f"write-only-{synchronous}.sqlite")
         # SQLite's default in WAL mode is FULL (an fsync per commit); NORMAL loses no transaction when a process dies.
         manifest.db.execute(f"PRAGMA synchronous={synchronous}")
         w = Writer(settings, manifest, MemoryStore(), embedder)
-        spent = {"commit": 0.0, "place": 0.0}
+        spent = {"ready": 0.0, "commit": 0.0, "place": 0.0}
 
         def clocked(name, fn):
             def call(*args, **kwargs):
@@ -203,9 +204,9 @@ def run(folder: Path, out: Path, limit: int | None):
                 finally:
                     spent[name] += time.perf_counter() - t0
             return call
-        manifest.commit = clocked("commit", manifest.commit)
-        real_place = pipeline.place
-        pipeline.place = clocked("place", real_place)
+        manifest.commit_all = clocked("commit", manifest.commit_all)
+        real_place = catalog.place
+        catalog.place = clocked("place", real_place)
         t = time.perf_counter()
         by_article = {}
         for c, v in zip(chunks, fast):
@@ -213,10 +214,10 @@ def run(folder: Path, out: Path, limit: int | None):
         for group in groups_of([articles], GROUP_BATCHES * batch):
             cs = [c for a in group for c, _ in by_article[a.id]]
             vs = np.stack([v for a in group for _, v in by_article[a.id]])
-            w._store(group, cs, vs)
+            w._store(clocked("ready", ready)(group, cs), cs, vs)
         save(**{f"write_{synchronous}_articles_per_s": round(len(articles) / (time.perf_counter() - t), 1),
                 f"write_{synchronous}_ms_per_article": {k: round(v * 1000 / len(articles), 3) for k, v in spent.items()}})
-        pipeline.place = real_place
+        catalog.place = real_place
         manifest.close()
 
     for synchronous in ("FULL", "NORMAL"):
