@@ -59,12 +59,26 @@ def phase(name: str, corpus: str, home: str):
         store = ChromaVectorStore(chroma_collection=chromadb.PersistentClient(path=home).get_or_create_collection("stock"))
         VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=store),
                                         embed_model=HuggingFaceEmbedding(model_name=model_path(Settings())))
-    else:
+    elif name == "reingest":  # nothing to write: the model is never loaded
         from ingest.pipeline import ingest
         from rag.settings import Settings
 
         t = time.perf_counter()
         ingest([corpus], Settings(home=Path(home)), progress=False)
+    else:
+        from ingest.pipeline import ingest
+        from rag.embed import Embedder
+        from rag.settings import Settings
+
+        t = time.perf_counter()
+        settings = Settings(home=Path(home))
+        # Loaded first, as ingest does once it finds work, so that its seconds (which the bare encoder's omit) can be told apart.
+        embedder = Embedder(settings)
+        embedder.model
+        load = time.perf_counter() - t
+        ingest([corpus], settings, progress=False, embedder=embedder)
+        print(json.dumps({"seconds": time.perf_counter() - t, "model_load_seconds": load, "peak_rss_mb": peak_rss_mb()}))
+        return
     print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": peak_rss_mb()}))
 
 
@@ -181,7 +195,7 @@ def run(corpus: Path | None, limit: int | None, queries_n: int = 200) -> dict:
         docs = sum(1 for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("."))
         stock = run_phase("stock", corpus, tmp / "stock")
         ours = run_phase("newsdesk", corpus, tmp / "home")
-        again = run_phase("newsdesk", corpus, tmp / "home")
+        again = run_phase("reingest", corpus, tmp / "home")
         encoder_s, precision = encoder_seconds(corpus)
         latency = query_latency(tmp / "home", queries[:queries_n])
         cold, floor = cold_start(tmp / "home", queries[0]), cold_start_floor()
@@ -191,6 +205,8 @@ def run(corpus: Path | None, limit: int | None, queries_n: int = 200) -> dict:
         "encoder_docs_per_s": round(docs / encoder_s, 1),
         "ratio_vs_stock": round(stock["seconds"] / ours["seconds"], 2),
         "ratio_vs_encoder": round(encoder_s / ours["seconds"], 2),
+        "newsdesk_model_load_s": round(ours["model_load_seconds"], 1),
+        "ratio_vs_encoder_after_model_load": round(encoder_s / (ours["seconds"] - ours["model_load_seconds"]), 2),
         "reingest_seconds": round(again["seconds"], 2),
         "reingest_ratio": round(again["seconds"] / ours["seconds"], 4),
         **latency,
