@@ -142,9 +142,10 @@ class Writer:
     """Chunks, embeds and stores articles in groups; an article goes live only once all its chunks are stored.
 
     Three stages overlap, each a group apart, so the encoder never waits for the rest: a thread reads (when given a
-    lazy stream), chunks and tokenises the next group; this thread encodes; a thread stores the previous group and
-    commits its articles, in order. Only that last thread writes, so the store and the manifest change in the same
-    order as when the stages ran one after another: mark pending, write chunks, commit each article, sweep."""
+    lazy stream), chunks and tokenises the next group and works out its keyword terms and story fingerprints; this
+    thread encodes; a thread stores the previous group and commits it in one transaction. Only that last thread
+    writes, so the store and the manifest change in the same order as when the stages ran one after another: mark
+    pending, write chunks, commit the group (each article placed in its story in order), sweep."""
 
     def __init__(self, settings: Settings, manifest: Manifest, store: Store, embedder: Embedder):
         self.settings, self.manifest, self.store, self.embedder = settings, manifest, store, embedder
