@@ -375,9 +375,10 @@ def cmd_bench(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps(result))
     else:
+        width = max(map(len, result)) + 2
         for key, value in result.items():
-            print(f"{key:<22}{value}")
-        print(f"{'cold_start_floor_s':<22}{floor}  (imports and one embedding, no newsdesk code)")
+            print(f"{key:<{width}}{value}")
+        print(f"{'cold_start_floor_s':<{width}}{floor}  (imports and one embedding, no newsdesk code)")
     print(f"saved under {RESULTS}", file=sys.stderr)
     return 0
 
