@@ -107,7 +107,7 @@ class Version:
     article: Article
     spans: list[tuple[int, int]]
     terms: list[str] | None = None
-    story: "tuple[str, list[int]] | Fingerprint | None" = None
+    story: tuple[str, list[int]] | Fingerprint | None = None
 
 
 @dataclass
