@@ -7,7 +7,8 @@
         with the original fp32 weights, and the wheels that machine lacks (from .whl/, for Python 3.12).
     python -m benchmarks.encoder run [--folder .gpu] [--out DIR] [--limit N]
         There: bare sentence-transformers encode (fp16 at the GPU batch, fp32 for reference), each stage of
-        newsdesk's pipeline alone, and the whole Writer pipeline; JSON to DIR/encoder-<device>.json.
+        newsdesk's pipeline alone, and the whole Writer pipeline (again with worker processes preparing, where the
+        host has 4 cores or more); JSON to DIR/encoder-<device>.json.
 
 The vector store in `run` is an in-memory stand-in (numpy arrays by id): chromadb cannot travel to the GPU machine
 (its wheel and dependencies are over the 64 MiB that travels, beside the model). The manifest is the real SQLite one,
@@ -164,6 +165,17 @@ def run(folder: Path, out: Path, limit: int | None):
     save(newsdesk_pipeline_texts_per_s=round(len(texts) / seconds, 1), newsdesk_pipeline_articles_per_s=round(len(articles) / seconds, 1),
          newsdesk_pipeline_share_of_bare=round(len(texts) / seconds / result["bare_encoder_texts_per_s"], 3))
     manifest.close()
+    # The same with chunking, terms and fingerprints in worker processes (NEWSDESK_PREPARE_WORKERS), where the host
+    # has cores to spare.
+    workers = min(8, (os.cpu_count() or 1) - 2)
+    if workers >= 2:
+        manifest = Manifest(tmp / "pipeline-workers.sqlite")
+        spread = settings.model_copy(update={"prepare_workers": workers})
+        seconds, _ = timed(Writer(spread, manifest, MemoryStore(), embedder).write_groups, groups_of([articles], GROUP_BATCHES * batch, batch))
+        assert manifest.counts()[0] == len(articles)
+        save(prepare_workers=workers, newsdesk_pipeline_with_workers_texts_per_s=round(len(texts) / seconds, 1),
+             newsdesk_pipeline_with_workers_share_of_bare=round(len(texts) / seconds / result["bare_encoder_texts_per_s"], 3))
+        manifest.close()
 
     if device == "cuda":
         # fp32 for reference, from the same (fp16-stored) weights, then against the fp32 vectors computed on a CPU

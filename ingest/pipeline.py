@@ -1,12 +1,14 @@
 """Incremental, idempotent ingestion: each article is wholly old or wholly new at every instant."""
 import fcntl
 import json
+import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from itertools import chain
 from dataclasses import asdict, dataclass, field
@@ -15,7 +17,7 @@ from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
-from rag.embed import Embedder, encoder_batch
+from rag.embed import Embedder, encoder_batch, load_tokenizer
 from rag.errors import BusyError, InputError
 from rag.lexical import chunk_terms
 from rag.manifest import Manifest, now, open_manifest
@@ -23,7 +25,7 @@ from rag.settings import Settings
 from rag.store import Store
 from rag.stories import FORMAT as STORY_FORMAT
 from rag.stories import fingerprint, place
-from rag.types import Article, Version, chunk_id
+from rag.types import Article, Chunk, Fingerprint, Version, chunk_id
 
 from .chunk import chunk
 from .fetch import Fetcher
@@ -160,13 +162,12 @@ class Writer:
         prepared, encoded = queue.Queue(AHEAD), queue.Queue(AHEAD)
 
         def prepare():
-            # Chunking runs on this one thread: on an H100 host with 16 cores, chunking on 8 threads made the whole
-            # pipeline slower (297 texts/s against 385), as the threads hold the GIL the storing thread needs.
-            for group in groups:
-                if stages.stop.is_set() or stages.halted.is_set():
-                    break
-                chunks = [c for a in group for c in chunk(a, self.embedder.tokenizer)]
-                stages.put(prepared, (ready(group, chunks), chunks, self.embedder.prepare([c.embed_text for c in chunks])))
+            with Preparer(self.settings, self.embedder) as preparer:
+                for group in groups:
+                    if stages.stop.is_set() or stages.halted.is_set():
+                        break
+                    versions, chunks = preparer(group)
+                    stages.put(prepared, (versions, chunks, self.embedder.prepare([c.embed_text for c in chunks])))
             stages.put(prepared, DONE)
 
         def store():
@@ -198,6 +199,61 @@ class Writer:
         # near-duplicates within one group find each other.
         self.manifest.commit_all(versions)
         sweep(self.manifest, self.store)
+
+
+class Preparer:
+    """Chunks a group and works out its versions' terms and fingerprints: on the calling thread, or split over
+    NEWSDESK_PREPARE_WORKERS processes. Threads cannot help (the GIL): on an H100 host with 16 cores, chunking on 8
+    threads made the whole pipeline slower (297 texts/s against 385). Processes are off by default: on 2 CPU cores,
+    where the encoder uses both, 2 workers took a free encoder's pipeline from 235 to 200 articles/s (5,000
+    paragraphs, their start-up included), and beside a GPU they are not measured yet (benchmarks/encoder.py)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder):
+        self.embedder = embedder
+        self.workers = settings.prepare_workers
+        self.pool = None
+        if self.workers:
+            # spawn, not fork: the parent holds threads and, beside a GPU, a CUDA context that a fork would copy.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_start_worker, initargs=(settings,))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def __call__(self, group: list[Article]) -> tuple[list[Version], list[Chunk]]:
+        if self.pool is None:
+            chunks = [c for a in group for c in chunk(a, self.embedder.tokenizer)]
+            return ready(group, chunks), chunks
+        size = -(-len(group) // self.workers)
+        parts = self.pool.map(_prepare_part, [group[i:i + size] for i in range(0, len(group), size)])
+        versions, chunks = [], []
+        # The articles stay in this process; only their pieces come back, and are joined to them here.
+        for a, (pieces, terms, found) in zip(group, chain.from_iterable(parts)):
+            mine = [Chunk(a, k, start, end, text) for k, (start, end, text) in enumerate(pieces)]
+            chunks += mine
+            versions.append(Version(a, [(c.start, c.end) for c in mine], terms, found))
+        return versions, chunks
+
+
+_TOKENIZER = None  # a worker process's own, loaded once
+
+
+def _start_worker(settings: Settings):
+    global _TOKENIZER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    _TOKENIZER = load_tokenizer(settings)
+
+
+def _prepare_part(articles: list[Article]) -> list[tuple[list[tuple[int, int, str]], list[str], Fingerprint]]:
+    chunks = [c for a in articles for c in chunk(a, _TOKENIZER)]
+    pieces = defaultdict(list)
+    for c in chunks:
+        pieces[c.article.id].append((c.start, c.end, c.embed_text))
+    return [(pieces[v.article.id], v.terms, v.story) for v in ready(articles, chunks)]
 
 
 def ready(group: list[Article], chunks: list) -> list[Version]:

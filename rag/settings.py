@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where the embedding model runs; auto: CUDA when torch sees a GPU")
     cuda_batch_size: int = Field(1024, ge=1, description="encoder batch on a GPU (batch_size is the CPU's)")
     batch_size: int = Field(64, ge=1)
+    prepare_workers: int = Field(0, ge=0, le=64, description="processes that chunk articles and work out their terms and "
+                                 "fingerprints during ingest, for a GPU host's spare cores; 0: the preparing thread does it")
     max_file_mb: float = Field(20.0, gt=0)
     llm: Literal["extractive", "local", "openai"] = Field("extractive", description="answer mode")
     llm_max_tokens: int = Field(200, ge=16, le=4096, description="longest answer an LLM may write, in tokens")

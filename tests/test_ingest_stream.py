@@ -119,3 +119,34 @@ def test_stop_lets_the_groups_in_flight_finish_whole_and_takes_no_more(tmp_path,
     live = manifest.counts()[0]
     assert 0 < live < len(rows)
     assert_consistent(settings)
+
+
+def test_preparing_in_worker_processes_stores_what_one_thread_stores(tmp_path, embedder):
+    """Beside a GPU, chunking, terms and fingerprints run in worker processes: the store must not tell."""
+    from conftest import CORPUS
+
+    seed = next(p for p in sorted(CORPUS.rglob("*")) if p.is_file()).read_text(encoding="utf-8")
+    rows = write_jsonl(tmp_path / "short.jsonl", 30)
+    cut = seed[:int(len(seed) * 0.8)]
+    rows += [{"title": "The video race", "text": seed, "outlet": "36Kr"},  # many chunks
+             {"title": "Video race, trimmed", "text": cut, "outlet": "Wire copy"}]  # same story, another group's worker
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seen = []
+    for workers in (0, 2):
+        settings = Settings(home=tmp_path / f"workers-{workers}", prepare_workers=workers, batch_size=8)
+        ingest([str(path)], settings, embedder=embedder, progress=False)
+        manifest = Manifest(settings.manifest_path)
+        articles = {r["article_id"]: (manifest.get(r["article_id"])["spans"], r["n_chunks"], manifest.story_of(r["article_id"]))
+                    for r in manifest.articles()}
+        lexical = manifest.run("SELECT article_id, idx FROM lexical_chunks ORDER BY article_id, idx").fetchall()
+        found = [manifest.search_terms(q, 5) for q in ("video generation race", "harbour council budget")]
+        records = Store(settings).get(include=["embeddings"])
+        vectors = dict(zip(records["ids"], (tuple(round(float(x), 5) for x in v) for v in records["embeddings"])))
+        seen.append((articles, [tuple(r) for r in lexical], found, vectors))
+        assert_consistent(settings)
+    assert seen[0] == seen[1]
+    articles = seen[0][0]
+    assert max(n for _, n, _ in articles.values()) > 3  # the long article was cut into many chunks
+    stories = [s for _, _, s in articles.values()]
+    assert len(stories) - len(set(stories)) == 1  # the trimmed copy joined the full one's story
