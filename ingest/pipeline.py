@@ -213,7 +213,8 @@ class Preparer:
         self.workers = settings.prepare_workers
         self.pool = None
         if self.workers:
-            # spawn, not fork: the parent holds threads and, beside a GPU, a CUDA context that a fork would copy.
+            # spawn, not fork: the parent holds threads and, beside a GPU, a CUDA context that a fork would copy. (So a
+            # script that calls ingest with workers needs the usual `if __name__ == "__main__":` guard.)
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_start_worker, initargs=(settings,))
 
