@@ -114,6 +114,7 @@ class PostgresManifest(Catalog):
 
     def __init__(self, url: str):
         super().__init__()
+        self.exact: dict[str, int] = {}  # full counts of terms over the cap that were a question's rarest
         self.url = url
         self._db = connect(url, "manifest")
         self._reconnecting = threading.Lock()
@@ -228,11 +229,12 @@ class PostgresManifest(Catalog):
         chosen = self._affordable(list(dict.fromkeys(w for w in terms([query])[0] if len(w.encode()) < MAX_LEXEME)))
         if not chosen:
             return []
-        # A count over the cap is a floor; the rarest term is chosen even then, and its IDF needs the exact count.
+        # A count over the cap is a floor; the rarest term is chosen even then, and its IDF needs the exact count,
+        # read once (kept apart from the capped counts, which choose terms).
         for w, df in chosen:
-            if df > self.POSTINGS_READ:
-                self.frequency[w] = self._document_frequencies([w], None)[w]
-        words, dfs = [w for w, _ in chosen], [self.frequency[w] for w, _ in chosen]
+            if df > self.POSTINGS_READ and w not in self.exact:
+                self.exact[w] = self._document_frequencies([w], None)[w]
+        words, dfs = [w for w, _ in chosen], [self.exact.get(w, df) for w, df in chosen]
         where, params = [], []
         day = "COALESCE(SUBSTRING(REPLACE(SUBSTR(COALESCE(a.date, ''), 1, 10), '-', '') FROM '^[0-9]+')::bigint, 0)"
         for clause, value in (("a.outlet = %s", outlet), ("a.article_id = %s", article_id), (f"{day} >= %s", since), (f"{day} <= %s", until)):

@@ -105,6 +105,16 @@ def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
             m.frequency.clear()
             found.append([cid for cid, _ in m.search_terms("bicycle lanes Lindholm", 9)])
         assert found[0] == found[1] and {cid.split("-")[0] for cid in found[0]} == {DOCS[0].id}
+        # A term over the cap, when it is the rarest, is still looked up: PostgreSQL counts it in full (once), so its
+        # IDF, and so the scores, match SQLite's exact count ("harbour" is in 2 of the 6 chunks; counted up to a cap
+        # of 1, its IDF would be 1.30 instead of 0.59), on the first question and on the next.
+        patch.setattr(Catalog, "POSTINGS_READ", 0)
+        for m in manifests:
+            m.frequency.clear()
+        for _ in range(2):
+            scores = [dict(m.search_terms("harbour", 9)) for m in manifests]
+            assert scores[0].keys() == scores[1].keys() and len(scores[0]) == 2
+            assert all(scores[1][c] == pytest.approx(score, rel=1e-6) for c, score in scores[0].items())
 
     changed = dataclasses.replace(DOCS[0], text=DOCS[0].text + " The storm is over.")
     for m in manifests:
