@@ -61,7 +61,7 @@ def indexed(v: Version) -> list[str]:
     return v.terms if v.terms is not None else chunk_terms(v.article.title, v.article.text, v.spans)
 
 
-def story_of(v: Version, manifest) -> tuple[str, list[int]] | None:
+def placed_story(v: Version, manifest) -> tuple[str, list[int]] | None:
     """A version's (story id, band keys); one given as a fingerprint is placed now, inside the commit, so it sees the
     versions committed before it in the same transaction."""
     return place(v.story, v.article.id, manifest) if isinstance(v.story, Fingerprint) else v.story
@@ -209,7 +209,7 @@ class Manifest(Catalog):
                     (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
                      json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(v.spans), json.dumps(v.spans), now()),
                 )
-                if (story := story_of(v, self)) is not None:
+                if (story := placed_story(v, self)) is not None:
                     self._forget_story(a.id)
                     self.db.execute("INSERT INTO story_of VALUES (?, ?)", (a.id, story[0]))
                     self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, a.id) for k in story[1]])

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from .errors import BusyError, StoreError
 from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
-from .manifest import COLUMNS, CORE_SCHEMA, READ_COLUMNS, Catalog, indexed, now, story_of
+from .manifest import COLUMNS, CORE_SCHEMA, READ_COLUMNS, Catalog, indexed, now, placed_story
 from .types import Version, chunk_id
 
 
@@ -202,7 +202,7 @@ class PostgresManifest(Catalog):
                     (a.id, a.identity, a.source, a.title, a.outlet, a.author, a.date, a.url, a.language,
                      json.dumps(a.extra, ensure_ascii=False, default=str), a.text, a.content_hash, a.text_hash, len(v.spans), json.dumps(v.spans), now()),
                 )
-                if (story := story_of(v, self)) is not None:
+                if (story := placed_story(v, self)) is not None:
                     self._place(a.id, *story)
             self._bump()
 
