@@ -158,24 +158,23 @@ def run(folder: Path, out: Path, limit: int | None):
     fast = fast.astype(np.float32)
     save(bare_encoder_texts_per_s=round(len(texts) / seconds, 1))
 
-    # The whole pipeline: read, chunk and tokenise on one thread, encode on this one, store and commit on another.
-    manifest = Manifest(tmp / "pipeline.sqlite")
-    seconds, _ = timed(Writer(settings, manifest, MemoryStore(), embedder).write_groups, groups_of([articles], GROUP_BATCHES * batch, batch))
-    assert manifest.counts()[0] == len(articles)
-    save(newsdesk_pipeline_texts_per_s=round(len(texts) / seconds, 1), newsdesk_pipeline_articles_per_s=round(len(articles) / seconds, 1),
-         newsdesk_pipeline_share_of_bare=round(len(texts) / seconds / result["bare_encoder_texts_per_s"], 3))
-    manifest.close()
-    # The same with chunking, terms and fingerprints in worker processes (NEWSDESK_PREPARE_WORKERS), where the host
-    # has cores to spare.
+    def pipeline(settings: Settings, name: str):
+        # The whole pipeline: read, chunk and tokenise on one thread (or its worker processes), encode on this one,
+        # store and commit on another.
+        manifest = Manifest(tmp / f"{name}.sqlite")
+        seconds, _ = timed(Writer(settings, manifest, MemoryStore(), embedder).write_groups, groups_of([articles], GROUP_BATCHES * batch, batch))
+        assert manifest.counts()[0] == len(articles)
+        manifest.close()
+        save(**{f"{name}_texts_per_s": round(len(texts) / seconds, 1), f"{name}_articles_per_s": round(len(articles) / seconds, 1),
+                f"{name}_share_of_bare": round(len(texts) / seconds / result["bare_encoder_texts_per_s"], 3)})
+
+    pipeline(settings, "newsdesk_pipeline")
+    # Again with chunking, terms and fingerprints in worker processes (NEWSDESK_PREPARE_WORKERS), where the host has
+    # cores to spare.
     workers = min(8, (os.cpu_count() or 1) - 2)
     if workers >= 2:
-        manifest = Manifest(tmp / "pipeline-workers.sqlite")
-        spread = settings.model_copy(update={"prepare_workers": workers})
-        seconds, _ = timed(Writer(spread, manifest, MemoryStore(), embedder).write_groups, groups_of([articles], GROUP_BATCHES * batch, batch))
-        assert manifest.counts()[0] == len(articles)
-        save(prepare_workers=workers, newsdesk_pipeline_with_workers_texts_per_s=round(len(texts) / seconds, 1),
-             newsdesk_pipeline_with_workers_share_of_bare=round(len(texts) / seconds / result["bare_encoder_texts_per_s"], 3))
-        manifest.close()
+        save(prepare_workers=workers)
+        pipeline(settings.model_copy(update={"prepare_workers": workers}), "newsdesk_pipeline_with_workers")
 
     if device == "cuda":
         # fp32 for reference, from the same (fp16-stored) weights, then against the fp32 vectors computed on a CPU
