@@ -227,8 +227,7 @@ class Preparer:
 
     def __call__(self, group: list[Article]) -> tuple[list[Version], list[Chunk]]:
         if self.pool is None:
-            chunks = [c for a in group for c in chunk(a, self.embedder.tokenizer)]
-            return ready(group, chunks), chunks
+            return prepared(group, self.embedder.tokenizer)
         size = -(-len(group) // self.workers)
         parts = self.pool.map(_prepare_part, [group[i:i + size] for i in range(0, len(group), size)])
         versions, chunks = [], []
@@ -250,11 +249,16 @@ def _start_worker(settings: Settings):
 
 
 def _prepare_part(articles: list[Article]) -> list[tuple[list[tuple[int, int, str]], list[str], Fingerprint]]:
-    chunks = [c for a in articles for c in chunk(a, _TOKENIZER)]
+    versions, chunks = prepared(articles, _TOKENIZER)
     pieces = defaultdict(list)
     for c in chunks:
         pieces[c.article.id].append((c.start, c.end, c.embed_text))
-    return [(pieces[v.article.id], v.terms, v.story) for v in ready(articles, chunks)]
+    return [(pieces[v.article.id], v.terms, v.story) for v in versions]
+
+
+def prepared(group: list[Article], tokenizer) -> tuple[list[Version], list[Chunk]]:
+    chunks = [c for a in group for c in chunk(a, tokenizer)]
+    return ready(group, chunks), chunks
 
 
 def ready(group: list[Article], chunks: list) -> list[Version]:
