@@ -37,6 +37,9 @@ def test_exit_codes_for_failures_and_bad_usage(tmp_path):
     assert run_cli("ingest", CORPUS, "--bogus", home=home).returncode == 2
     bad_setting = run_cli("status", home=home, env={"NEWSDESK_PRECISION": "fp8"})
     assert bad_setting.returncode == 2 and "precision" in bad_setting.stderr
+    for workers in ("many", "-1"):
+        bad_workers = run_cli("status", home=home, env={"NEWSDESK_PREPARE_WORKERS": workers})
+        assert bad_workers.returncode == 2 and bad_workers.stderr.startswith("newsdesk: error: setting prepare_workers:")
 
 
 def test_serve_and_bench_refuse_bad_settings_and_flags_in_one_line(tmp_path):
