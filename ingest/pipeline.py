@@ -9,6 +9,7 @@ import sys
 import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from itertools import chain
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ from typing import Iterable, Iterator
 from tqdm import tqdm
 
 from rag.embed import Embedder, encoder_batch, load_tokenizer
-from rag.errors import BusyError, InputError
+from rag.errors import BusyError, InputError, NewsdeskError
 from rag.lexical import chunk_terms
 from rag.manifest import Manifest, now, open_manifest
 from rag.settings import Settings
@@ -229,7 +230,13 @@ class Preparer:
         if self.pool is None:
             return prepared(group, self.embedder.tokenizer)
         size = -(-len(group) // self.workers)
-        parts = self.pool.map(_prepare_part, [group[i:i + size] for i in range(0, len(group), size)])
+        try:
+            parts = list(self.pool.map(_prepare_part, [group[i:i + size] for i in range(0, len(group), size)]))
+        except BrokenProcessPool:
+            # Killed (most often by the kernel, out of memory) or crashed: its group was never stored, like any failed stage.
+            raise NewsdeskError(f"a worker process preparing articles died (NEWSDESK_PREPARE_WORKERS={self.workers}); "
+                                "articles already stored are intact: rerun the ingest to finish, with fewer workers "
+                                "(or 0) if memory is short") from None
         versions, chunks = [], []
         # The articles stay in this process; only their pieces come back, and are joined to them here.
         for a, (pieces, terms, found) in zip(group, chain.from_iterable(parts)):

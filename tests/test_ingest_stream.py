@@ -1,7 +1,10 @@
 """Streaming ingest through the overlapped pipeline: a JSONL is read line by line and written in groups while the
 next group is chunked and encoded; a failure in any stage stops them all and leaves no article half-written."""
 import json
+import os
 import random
+import signal
+from pathlib import Path
 
 import pytest
 from helpers import assert_consistent
@@ -9,6 +12,7 @@ from helpers import assert_consistent
 import ingest.pipeline as pipeline
 from ingest.pipeline import check, ingest
 from ingest.readers import read_file, read_pieces
+from rag.errors import NewsdeskError
 from rag.manifest import Manifest
 from rag.settings import Settings
 from rag.store import Store
@@ -150,3 +154,45 @@ def test_preparing_in_worker_processes_stores_what_one_thread_stores(tmp_path, e
     assert max(n for _, n, _ in articles.values()) > 3  # the long article was cut into many chunks
     stories = [s for _, _, s in articles.values()]
     assert len(stories) - len(set(stories)) == 1  # the trimmed copy joined the full one's story
+
+
+def spawned_workers() -> list[int]:
+    """This process's children started by multiprocessing's spawn (the preparing workers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid() \
+                    and b"spawn_main" in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            pass  # gone meanwhile
+    return found
+
+
+def test_a_worker_process_that_dies_stops_the_ingest_with_one_error_and_loses_nothing(tmp_path, embedder, monkeypatch):
+    path = tmp_path / "wire.jsonl"
+    rows = write_jsonl(path, 40)
+    settings = Settings(home=tmp_path / "home", batch_size=2, prepare_workers=1)
+    small_groups(monkeypatch)
+    real, calls, killed = embedder.encode, {"n": 0}, []
+
+    def encode(*args, **kwargs):  # the kernel's OOM killer, mid-ingest
+        calls["n"] += 1
+        if calls["n"] == 4:
+            killed.extend(spawned_workers())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", encode)
+    with pytest.raises(NewsdeskError, match=r"^a worker process preparing articles died \(NEWSDESK_PREPARE_WORKERS=1\); "
+                                            r"articles already stored are intact: rerun the ingest"):
+        ingest([str(path)], settings, embedder=embedder, progress=False)
+    monkeypatch.undo()
+    assert len(killed) == 1
+    live = Manifest(settings.manifest_path).counts()[0]
+    assert 0 < live < len(rows)
+    assert_consistent(settings)
+    summary = ingest([str(path)], settings, embedder=embedder, progress=False)
+    assert summary.added == len(rows) - live and summary.unchanged == live
+    assert_consistent(settings)
