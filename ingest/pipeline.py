@@ -168,7 +168,7 @@ class Writer:
                     if stages.stop.is_set() or stages.halted.is_set():
                         break
                     versions, chunks = preparer(group)
-                    stages.put(prepared, (versions, chunks, self.embedder.prepare([c.embed_text for c in chunks])))
+                    stages.put(prepared, (versions, chunks, self.embedder.prepare([c.embed_text for c in chunks], [c.ids for c in chunks])))
             stages.put(prepared, DONE)
 
         def store():
@@ -240,7 +240,7 @@ class Preparer:
         versions, chunks = [], []
         # The articles stay in this process; only their pieces come back, and are joined to them here.
         for a, (pieces, terms, found) in zip(group, chain.from_iterable(parts)):
-            mine = [Chunk(a, k, start, end, text) for k, (start, end, text) in enumerate(pieces)]
+            mine = [Chunk(a, k, *piece) for k, piece in enumerate(pieces)]
             chunks += mine
             versions.append(Version(a, [(c.start, c.end) for c in mine], terms, found))
         return versions, chunks
@@ -255,11 +255,11 @@ def _start_worker(settings: Settings):
     _TOKENIZER = load_tokenizer(settings)
 
 
-def _prepare_part(articles: list[Article]) -> list[tuple[list[tuple[int, int, str]], list[str], Fingerprint]]:
+def _prepare_part(articles: list[Article]) -> list[tuple[list[tuple[int, int, str, list[int] | None]], list[str], Fingerprint]]:
     versions, chunks = prepared(articles, _TOKENIZER)
     pieces = defaultdict(list)
     for c in chunks:
-        pieces[c.article.id].append((c.start, c.end, c.embed_text))
+        pieces[c.article.id].append((c.start, c.end, c.embed_text, c.ids))
     return [(pieces[v.article.id], v.terms, v.story) for v in versions]
 
 

@@ -64,6 +64,7 @@ class Chunk:
     start: int  # character offsets of the passage in article.text
     end: int
     embed_text: str  # what the model sees: title + passage
+    ids: list[int] | None = None  # embed_text's word pieces, without special tokens, when chunking knows them
 
     @property
     def text(self) -> str:

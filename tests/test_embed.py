@@ -35,3 +35,31 @@ def test_cuda_without_a_gpu_fails_in_one_line():
     assert resolve_device("auto") == "cpu"
     with pytest.raises(NewsdeskError, match="NEWSDESK_DEVICE=cuda"):
         Embedder(Settings(device="cuda")).model
+
+
+def test_the_word_pieces_chunking_found_are_what_the_tokenizer_gives_the_encoder(embedder):
+    """Ingest batches the pieces chunking counted instead of tokenising each chunk again: the encoder's input must be
+    the same, tensor for tensor, for any text."""
+    import torch
+    from conftest import CORPUS
+
+    from ingest.chunk import chunk
+    from rag.types import Article
+
+    seed = next(p for p in sorted(CORPUS.rglob("*")) if p.is_file()).read_text(encoding="utf-8")
+    odd = ("Café naïve résumé, U.S. Dr. Li said. 北京是中国的首都。它很大！Zero\u200bwidth,no space;and\x00control chars.\n"
+           "A list:\n- one\n- two " + "supercalifragilistic" * 8 + " " + "word, " * 400 + "end")
+    articles = [Article(text=seed, identity="seed", source="seed", title="The video race " * 30),  # title cut and decoded
+                Article(text=odd, identity="odd", source="odd", title=""), Article(text=TEXTS[1], identity="t", source="t", title="Tally")]
+    chunks = [c for a in articles for c in chunk(a, embedder.tokenizer)]
+    assert len(chunks) > 10 and all(c.ids for c in chunks)
+    texts = [c.embed_text for c in chunks]
+    small = Embedder(Settings(batch_size=4))
+    small.__dict__["model"] = embedder.model
+    tokenised, batched = small.prepare(texts), small.prepare(texts, [c.ids for c in chunks])
+    assert len(tokenised.features) == len(batched.features) > 3
+    for a, b in zip(tokenised.features, batched.features):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert torch.equal(a[k], b[k]) if hasattr(a[k], "shape") else a[k] == b[k]
+    assert np.array_equal(small.encode(tokenised), small.encode(batched))
