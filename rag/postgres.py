@@ -229,12 +229,7 @@ class PostgresManifest(Catalog):
         chosen = self._affordable(list(dict.fromkeys(w for w in terms([query])[0] if len(w.encode()) < MAX_LEXEME)))
         if not chosen:
             return []
-        # A count over the cap is a floor; the rarest term is chosen even then, and its IDF needs the exact count,
-        # read once (kept apart from the capped counts, which choose terms).
-        for w, df in chosen:
-            if df > self.POSTINGS_READ and w not in self.exact:
-                self.exact[w] = self._document_frequencies([w], None)[w]
-        words, dfs = [w for w, _ in chosen], [self.exact.get(w, df) for w, df in chosen]
+        words, dfs = [w for w, _ in chosen], [df for _, df in chosen]
         where, params = [], []
         day = "COALESCE(SUBSTRING(REPLACE(SUBSTR(COALESCE(f.date, ''), 1, 10), '-', '') FROM '^[0-9]+')::bigint, 0)"
         for clause, value in (("f.outlet = %s", outlet), ("f.article_id = %s", article_id), (f"{day} >= %s", since), (f"{day} <= %s", until)):
@@ -268,6 +263,21 @@ class PostgresManifest(Catalog):
             "ORDER BY r.score DESC, r.article_id, r.idx",
             (words, [quoted(w) for w in words], dfs, *params, n)).fetchall()
         return [(chunk_id(r[0], r[1], r[2]), float(r[3])) for r in found]
+
+    def _affordable(self, words: list[str]) -> list[tuple[str, int]]:
+        """Catalog's choice, but for counts over the cap: each is a floor, so when every term is over it they all tie,
+        and the rarest (chosen whatever its count, and its IDF) is told apart by exact counts, read once each and
+        kept apart from the capped ones. Without them, at 1M chunks a third of the natural questions made of common
+        words only looked up their first word ("how", "what") instead of their rarest, as SQLite does."""
+        chosen = super()._affordable(words)
+        if not chosen or chosen[0][1] <= self.POSTINGS_READ:
+            return chosen
+        over = [w for w in words if self.frequency.get(w)]
+        for w in over:
+            if w not in self.exact:
+                self.exact[w] = self._document_frequencies([w], None)[w]
+        rarest = min(over, key=self.exact.__getitem__)
+        return [(rarest, self.exact[rarest])]
 
     def _document_frequencies(self, words: list[str], cap: int | None) -> dict[str, int]:
         """The chunks each word occurs in, counted through the GIN index up to cap (a common word's full count
