@@ -267,8 +267,8 @@ class PostgresManifest(Catalog):
     def _affordable(self, words: list[str]) -> list[tuple[str, int]]:
         """Catalog's choice, but for counts over the cap: each is a floor, so when every term is over it they all tie,
         and the rarest (chosen whatever its count, and its IDF) is told apart by exact counts, read once each and
-        kept apart from the capped ones. Without them, at 1M chunks a third of the natural questions made of common
-        words only looked up their first word ("how", "what") instead of their rarest, as SQLite does."""
+        kept apart from the capped ones. Without them, at 1M chunks 33 of the 274 natural questions looked up their
+        first word ("how", "what") instead of their rarest, which SQLite looks up."""
         chosen = super()._affordable(words)
         if not chosen or chosen[0][1] <= self.POSTINGS_READ:
             return chosen
