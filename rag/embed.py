@@ -135,8 +135,7 @@ class Embedder:
             ordered = [pieces[i] for i in order]
             return Batches([self._batch(ordered[i:i + self.batch_size]) for i in starts], order)
         ordered = [texts[i] for i in order]
-        tokenize = getattr(self.model, "preprocess", None) or self.model.tokenize
-        return Batches([tokenize(ordered[i:i + self.batch_size]) for i in starts], order)
+        return Batches([self._tokenize(ordered[i:i + self.batch_size]) for i in starts], order)
 
     def _batch(self, pieces: list[list[int]]) -> dict:
         """What the tokenizer gives for these texts (truncated to the model's window, padded to the longest)."""
@@ -159,8 +158,12 @@ class Embedder:
     @cached_property
     def _tags(self) -> dict:
         """What sentence-transformers puts beside the tensors of a batch (its modality tag)."""
-        tokenize = getattr(self.model, "preprocess", None) or self.model.tokenize
-        return {k: v for k, v in tokenize(["tag"]).items() if not hasattr(v, "shape")}
+        return {k: v for k, v in self._tokenize(["tag"]).items() if not hasattr(v, "shape")}
+
+    @property
+    def _tokenize(self):
+        # Newer sentence-transformers tokenise through `preprocess`, older ones through `tokenize`.
+        return getattr(self.model, "preprocess", None) or self.model.tokenize
 
     def encode(self, batches: Batches):
         """Vectors of prepared texts, float32 numpy, in the texts' order."""
