@@ -4,6 +4,7 @@ import json
 import os
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Iterator
 import yaml
 
 from rag.errors import InputError
+from rag.links import normal_url
 from rag.types import Article
 
 TEXT = {".md", ".markdown", ".txt"}
@@ -171,6 +173,9 @@ def fields_from(mapping: dict) -> tuple[dict, dict]:
             continue
         used.add(key)
         fields[name] = iso_date(mapping[key], key) if name == "date" else as_text(mapping[key], key)
+    if fields.get("url"):
+        # A link is shown in the chat and the terminal: only an http(s) URL, in its normal form, is kept.
+        fields["url"] = normal_url(fields["url"])
     extra = {k: v if isinstance(v, (str, int, float, bool)) else str(v)
              for k, v in mapping.items() if k not in used and k not in TEXT_KEYS and not isinstance(v, (dict, list))}
     return fields, extra
@@ -229,9 +234,19 @@ def read_text_file(path: Path, data: bytes, result: ReadResult):
     result.articles.append(Article(text=body, identity=str(path.resolve()), source=str(path.resolve()), extra=extra, **fields))
 
 
+# trafilatura and the libraries under it (htmldate, justext) keep lxml objects at module level, and lxml crashes the
+# process (SIGABRT, SIGSEGV) when two threads use them at once (trafilatura issues #840 and #925, open upstream; seen
+# here in `sync`, whose fetching threads read pages side by side). Every page is read on this one thread instead.
+_EXTRACTOR = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-extract")
+
+
 def extract_page(html: str, url: str = "") -> tuple[str, dict]:
     """(body, fields) of an article page, read with trafilatura; the fields' url is the page's canonical one.
-    InputError when the page holds no article text."""
+    InputError when the page holds no article text. Safe to call from any thread."""
+    return _EXTRACTOR.submit(_extract, html, url).result()
+
+
+def _extract(html: str, url: str) -> tuple[str, dict]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False)
@@ -250,7 +265,7 @@ def extract_page(html: str, url: str = "") -> tuple[str, dict]:
         "outlet": outlet,
         "author": clean(doc.author or ""),
         "date": published,
-        "url": doc.url or "",
+        "url": normal_url(doc.url or ""),
         "language": doc.language or "",
     }
     return body, fields
