@@ -141,8 +141,10 @@ class Citation:
     quote_end: int = 0
     also: list[dict] = field(default_factory=list)  # the story's other articles: title, outlet, date, url
 
-    def public(self) -> dict:
-        return {k: getattr(self, k) for k in ("n", "title", "outlet", "author", "date", "url", "path", "passage", "quote", "also")}
+    def public(self, paths: bool = True) -> dict:
+        """The citation as JSON; paths=False leaves out where the article's file lies (for remote callers)."""
+        keys = ("n", "title", "outlet", "author", "date", "url", "path", "passage", "quote", "also")
+        return {k: getattr(self, k) for k in keys if paths or k != "path"}
 
     def also_in(self, shown: int = 2) -> str:
         """"also in Reuters, AP, +3", or "" when the story ran only here."""
@@ -164,8 +166,8 @@ class Answer:
     confidence: float = 0.0  # best cosine of a source sentence to the question
     timeline: bool = False  # one dated line per story, oldest first (rag/timeline.py)
 
-    def to_dict(self) -> dict:
-        return {"question": self.question, "answer": self.answer, "citations": [c.public() for c in self.citations],
+    def to_dict(self, paths: bool = True) -> dict:
+        return {"question": self.question, "answer": self.answer, "citations": [c.public(paths) for c in self.citations],
                 "abstained": self.abstained, "mode": self.mode, "timeline": self.timeline, "timings_ms": self.timings_ms}
 
 

@@ -6,7 +6,9 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +27,15 @@ url: javascript:alert(1)
 ---
 The harbour ferry <script>window.__pwned = 2</script> resumed service on Friday after the storm, the operator said.
 <img src=x onerror="window.__pwned = 3"> Tickets for the ferry cost four euros, the operator added.
+"""
+# A link whose text is markup: rendered raw, it loaded the beacon and added a phishing link beside the sources.
+PIER = """---
+title: Pier lights notes
+outlet: Harbour Post
+date: 2024-11-03
+url: 'https://news.example/pier"><img src="{beacon}/beacon.png"> [CLICKME](https://phish.example/login)'
+---
+The pier lights were switched back on on Sunday evening after a two-week repair, the harbour master said.
 """
 LATE = """---
 title: Lighthouse keepers return
@@ -50,18 +61,47 @@ def stop(proc: subprocess.Popen):
     proc.wait(timeout=30)
 
 
+class Beacon:
+    """A loopback server that counts the requests it gets: markup that reaches a browser as HTML would call it."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        hits = self.hits = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A running `newsdesk serve` on corpus/ plus an article full of HTML and script."""
+    """A running `newsdesk serve` on corpus/ plus an article full of HTML and script, and one whose link is markup."""
     root = tmp_path_factory.mktemp("web")
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
     (corpus / "ferry.md").write_text(HOSTILE)
+    beacon = Beacon()
+    (corpus / "pier.md").write_text(PIER.format(beacon=beacon.url))
     home = root / "home"
     assert run_cli("ingest", corpus, "--no-progress", home=home).returncode == 0
     proc, url = start_server(home)
-    yield {"url": url, "home": home, "root": root}
+    yield {"url": url, "home": home, "root": root, "beacon": beacon}
     stop(proc)
+    beacon.close()
 
 
 def open_chat(p, url: str):
@@ -84,6 +124,53 @@ def test_the_ask_endpoint_answers_with_citations_and_abstains(site):
     assert any("6144" in c["quote"] for c in a["citations"])
     assert set(a) == {"question", "answer", "citations", "abstained", "mode", "timeline", "timings_ms"}
     assert ask(site["url"], "What is the capital of Australia?")["abstained"] is True
+    assert all(set(c) == {"n", "title", "outlet", "author", "date", "url", "passage", "quote", "also"} for c in a["citations"])
+
+
+def test_the_open_server_takes_no_uploads_and_tells_no_file_paths(site):
+    a = ask(site["url"], "When were the pier lights switched back on?")
+    assert "Sunday" in a["answer"] and "/" not in json.dumps([c.get("path", "") for c in a["citations"]])
+    assert str(site["root"]) not in json.dumps(a)
+    for route in ("gradio_api/upload", "gradio_api/upload/", "gradio_api/process_recording"):
+        request = urllib.request.Request(site["url"] + route, data=b"--b--\r\n", method="POST",
+                                         headers={"Content-Type": "multipart/form-data; boundary=b"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(request, timeout=10)
+        assert e.value.code == 404, route
+
+
+def test_a_link_made_of_markup_is_stored_normalised_and_shown_as_inert_text(site):
+    from playwright.sync_api import sync_playwright
+    from urllib.parse import urlsplit
+
+    from rag.manifest import Manifest
+    from rag.types import Citation
+    from ui.web import render_answer, render_sources
+
+    manifest = Manifest(site["home"] / "manifest.sqlite")
+    (pier,) = [manifest.get(r["article_id"]) for r in manifest.articles() if r["title"] == "Pier lights notes"]
+    assert pier["url"].startswith("https://news.example/pier%22%3E%3Cimg") and not any(ch in pier["url"] for ch in "<>\"() ")
+    with sync_playwright() as p:
+        browser, page, box = open_chat(p, site["url"])
+        box.fill("When were the pier lights switched back on?")
+        box.press("Enter")
+        page.get_by_text("Sources", exact=True).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert "Harbour Post" in page.locator("body").inner_text()
+        srcs = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('src') || '')")
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        assert not any("beacon" in x for x in srcs) and site["beacon"].hits == []
+        assert not any(urlsplit(h).hostname == "phish.example" for h in hrefs)
+        assert any(urlsplit(h).hostname == "news.example" for h in hrefs)  # the original, as one inert link
+        page.screenshot(path=str(ARTIFACTS / "inert-link.png"), full_page=True)
+        browser.close()
+    # A store from before links were normalised still holds the raw text: rendering makes it inert as well.
+    raw = f'https://news.example/pier"><img src="{site["beacon"].url}/beacon.png"> [CLICKME](https://phish.example/login)'
+    a = type("A", (), {"abstained": False, "timeline": False, "answer": "On Sunday. [1]", "closest": [],
+                        "citations": [Citation(1, "Pier", "Harbour Post", "", "2024-11-03", raw, "/x", "p", "q",
+                                               also=[{"title": "t", "outlet": "o", "date": "", "url": raw}])]})()
+    for shown in (render_answer(a), render_sources(a)):
+        assert "<img" not in shown and "](https://phish.example" not in shown and '"><' not in shown
 
 
 def test_eight_simultaneous_clients_each_get_their_own_answer(site):
@@ -108,7 +195,7 @@ def test_article_pages_show_stored_text_and_nothing_else(site):
 
     a = ask(site["url"], "When did the harbour ferry resume service?")
     c = next(c for c in a["citations"] if c["outlet"] == "Test Wire")
-    assert c["url"] == "javascript:alert(1)"  # kept as given, but never made a link (the browser test checks)
+    assert c["url"] == ""  # not an http(s) link: not kept, so never made one
     ferry = next(r for r in Manifest(site["home"] / "manifest.sqlite").articles() if r["title"].startswith("Ferry"))
     page = urllib.request.urlopen(f"{site['url']}article/{ferry['article_id']}?start=0&end=40&qs=4&qe=10", timeout=10).read().decode()
     assert "&lt;script&gt;window.__pwned" in page and "<script" not in page and "<img" not in page
@@ -237,5 +324,22 @@ def test_login_guards_the_chat_the_api_and_article_pages(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(url + "article/anything", timeout=10)
         assert e.value.code == 401
+        for route in ("docs", "openapi.json", "redoc", "gradio_api/openapi.json", "gradio_api/info", "config"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(url + route, timeout=10)
+            assert e.value.code in (401, 403, 404), route
+        codes = []
+        for _ in range(7):
+            form = urllib.parse.urlencode({"username": "editor", "password": "guess"}).encode()
+            try:
+                urllib.request.urlopen(urllib.request.Request(url + "login", data=form), timeout=10)
+            except urllib.error.HTTPError as e:
+                codes.append(e.code)
+        assert codes[:5] == [400] * 5 and codes[5:] == [429, 429]
+        # The right password is refused too while the address is locked out, so guessing on cannot find it.
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(urllib.request.Request(url + "login", data=urllib.parse.urlencode(
+                {"username": "editor", "password": "s3cret"}).encode()), timeout=10)
+        assert e.value.code == 429
     finally:
         stop(proc)

@@ -6,6 +6,7 @@ import logging
 import queue
 import re
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -18,6 +19,7 @@ from rag.answer import build_engine
 from rag.chat import Chat
 from rag.embed import model_name
 from rag.errors import NewsdeskError
+from rag.links import normal_url
 from rag.retrieve import Filters, Library
 from rag.settings import Settings
 from rag.timeline import timeline
@@ -42,7 +44,9 @@ def md_text(text: str) -> str:
 
 
 def safe_url(url: str) -> str:
-    return url if re.match(r"https?://", url or "", re.I) else ""
+    """A stored link as it may appear in Markdown or HTML: an http(s) URL in normal form (markup and quotes
+    percent-encoded), else "". Stores from before links were normalised at ingest pass through here too."""
+    return normal_url(url or "")
 
 
 def article_link(c: Citation) -> str:
@@ -59,7 +63,7 @@ def render_answer(a: Answer) -> str:
     for c in a.citations:
         links = [f"[stored text]({article_link(c)})"] + ([f"[original]({safe_url(c.url)})"] if safe_url(c.url) else [])
         also = f", {md_text(c.also_in())}" if c.also else ""
-        lines.append(f"\\[{c.n}\\] *{md_text(c.title)}*, {md_text(c.outlet or 'unknown outlet')}, {c.date[:10] or 'undated'}{also} ({', '.join(links)})  ")
+        lines.append(f"\\[{c.n}\\] *{md_text(c.title)}*, {md_text(c.outlet or 'unknown outlet')}, {md_text(c.date[:10] or 'undated')}{also} ({', '.join(links)})  ")
         lines.append(f"“{md_text(c.quote)}”  ")
     return "\n".join(lines)
 
@@ -194,7 +198,8 @@ class Web:
         """The /ask API: one question in, the JSON text `newsdesk ask --json` prints out. Text, not an object,
         because gradio_client takes any object with a "path" key (every citation has one) for a file to download."""
         try:
-            out = self.engine(self.settings.llm, self.settings.top_k, "", "", "").ask(question).to_dict()
+            # A remote caller learns what the articles say, not where the server keeps their files.
+            out = self.engine(self.settings.llm, self.settings.top_k, "", "", "").ask(question).to_dict(paths=False)
         except NewsdeskError as e:
             out = {"question": question[:200], "error": str(e)}
         return json.dumps(out, ensure_ascii=False)
@@ -297,9 +302,72 @@ def build(settings: Settings) -> tuple[gr.Blocks, Web]:
     return demo, web
 
 
+# Gradio's routes for files sent by a browser: this app has no upload or recording widget, so they only let anyone
+# who reaches the server fill its disk (a 50 MB upload was stored with no login).
+REFUSED = re.compile(r"/gradio_api/(upload|upload_progress|process_recording)/?$")
+# FastAPI's (and the mounted Gradio app's) route descriptions: with a login they must not be open to anyone.
+DESCRIPTIONS = re.compile(r"/(docs|redoc|openapi\.json)(/.*)?$")
+LOGIN = re.compile(r"/(gradio_api/)?login/?$")
+LOGIN_FAILURES = 5  # wrong passwords per address per LOGIN_WINDOW_S before its logins are refused until the window ends
+LOGIN_WINDOW_S = 60.0
+
+
+class Guard:
+    """ASGI middleware in front of the whole app: refuses the upload routes, and limits wrong passwords per client
+    address (50 guesses took 0.31 s without it). Behind a reverse proxy every client shares the proxy's address,
+    so one guesser locks the others out for a minute: a proxy should limit logins itself."""
+
+    def __init__(self, app, private: bool):
+        self.app, self.private = app, private
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def recent(self, who: str, now: float) -> list[float]:
+        with self.lock:
+            if len(self.failures) > 10_000:  # addresses that stopped guessing long ago: keep the table small
+                self.failures = {k: v for k, v in self.failures.items() if now - v[-1] < LOGIN_WINDOW_S}
+            times = self.failures[who] = [t for t in self.failures.get(who, []) if now - t < LOGIN_WINDOW_S]
+            if not times:
+                del self.failures[who]
+            return times
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if REFUSED.search(path) or (self.private and DESCRIPTIONS.match(path)):
+            return await refuse(send, 404, "not found")
+        if not (scope["method"] == "POST" and LOGIN.search(path)):
+            return await self.app(scope, receive, send)
+        who, now = (scope.get("client") or ("?",))[0], time.monotonic()
+        times = self.recent(who, now)
+        if len(times) >= LOGIN_FAILURES:
+            wait = int(LOGIN_WINDOW_S - (now - times[0])) + 1
+            return await refuse(send, 429, f"too many wrong passwords; try again in {wait} s", {"retry-after": str(wait)})
+        status = {}
+
+        async def noting(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, noting)
+        if status.get("code", 500) >= 400:
+            with self.lock:
+                self.failures.setdefault(who, []).append(time.monotonic())
+
+
+async def refuse(send, code: int, detail: str, headers: dict | None = None):
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": code, "headers": [(b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()), *((k.encode(), v.encode()) for k, v in (headers or {}).items())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(settings: Settings) -> FastAPI:
     demo, web = build(settings)
     app = FastAPI()
+    app.add_middleware(Guard, private=bool(settings.auth))
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article(article_id: str, request: Request, start: int = 0, end: int = 0, qs: int = 0, qe: int = 0):
@@ -311,7 +379,7 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.auth:
         user, _, password = settings.auth.partition(":")
         auth = (user, password)
-    app = gr.mount_gradio_app(app, demo.queue(default_concurrency_limit=None), path="/", auth=auth, css=CSS)
+    app = gr.mount_gradio_app(app, demo.queue(default_concurrency_limit=None), path="/", auth=auth, css=CSS, max_file_size="1mb")
     gradio_app = app.routes[-1].app
 
     def logged_in(request: Request) -> bool:
