@@ -54,6 +54,27 @@ class Discovery:
     skipped: list[str] = field(default_factory=list)
 
 
+def text_of(name) -> str:
+    """A path as text that SQLite, Chroma and a terminal can take: the bytes of a name that are not UTF-8 (which Python
+    keeps as lone surrogates, which no store can encode) become \\xNN. A name that really holds those four characters
+    reads the same; that clash is accepted for an identity that stays put from run to run."""
+    try:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate no file name holds (from JSON's \ud800, say)
+        return os.fspath(name).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def source_of(path: Path) -> str:
+    """The stored source of a file, and the identity of its article: its resolved path, as text."""
+    return text_of(path.resolve())
+
+
+def error_text(e: BaseException) -> str:
+    """An exception as part of a one-line message: its kind and the first line of what it says, cut short."""
+    first = (str(e).strip().splitlines() or [""])[0]
+    return f"{type(e).__name__}: {first[:200]}" if first else type(e).__name__
+
+
 def _os_reason(e: OSError) -> str:
     if e.errno == errno.ELOOP:
         return "symlink loop: the link points back to itself; fix or delete the link"
@@ -65,15 +86,25 @@ def _os_reason(e: OSError) -> str:
 
 
 def discover(paths: list[str]) -> Discovery:
-    """Supported files under the given paths, recursively; hidden files and folders are ignored."""
+    """Supported files under the given paths, recursively; hidden files and folders are ignored. Inside a folder, a
+    link is followed only when it leads to a place inside that folder: a folder of articles from elsewhere must not
+    be able to read /etc/shadow into the store."""
     found = Discovery()
     seen_files: set[Path] = set()
 
-    def consider(path: Path):
+    def escapes(path: Path, top: str, real_top: Path, what: str) -> bool:
+        if Path(os.path.realpath(path)).is_relative_to(real_top):
+            return False
+        found.failures.append((str(path), f"a link to a {what} outside {top}; not read"))
+        return True
+
+    def consider(path: Path, top: str = "", real_top: Path | None = None):
         try:
             path.stat()
         except OSError as e:
             found.failures.append((str(path), _os_reason(e)))
+            return
+        if real_top is not None and escapes(path, top, real_top, "file"):
             return
         if path.suffix.lower() not in SUPPORTED:
             found.skipped.append(str(path))
@@ -93,6 +124,7 @@ def discover(paths: list[str]) -> Discovery:
             consider(top)
             continue
         visited: set[tuple[int, int]] = set()
+        real_top = Path(os.path.realpath(top))
         for folder, dirs, names in os.walk(top, followlinks=True, onerror=lambda e: found.failures.append((e.filename, _os_reason(e)))):
             st = os.stat(folder)
             if (st.st_dev, st.st_ino) in visited:
@@ -100,10 +132,10 @@ def discover(paths: list[str]) -> Discovery:
                 dirs[:] = []
                 continue
             visited.add((st.st_dev, st.st_ino))
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not escapes(Path(folder) / d, raw, real_top, "folder"))
             for name in sorted(names):
                 if not name.startswith("."):
-                    consider(Path(folder) / name)
+                    consider(Path(folder) / name, raw, real_top)
     return found
 
 
@@ -115,24 +147,79 @@ def declared_charset(data: bytes) -> str | None:
     return m.group(1).decode("ascii").lower() if m else None
 
 
+BINARY = "binary data, not text"
+# Characters no text is made of: controls other than whitespace, private use, broken surrogates, U+FFFD. Real text has
+# next to none; a binary file read as text (a BOM in front of NULs, say) is full of them.
+JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\uf8ff\ufffd\U000f0000-\U0010ffff]")
+JUNK_SHARE = 0.1
+SAMPLE = 100_000  # characters looked at to judge a text
+# A page labelled Latin-1 is windows-1252 (WHATWG): read as Latin-1, its curly quotes would be C1 control characters.
+LATIN1 = dict.fromkeys(("iso-8859-1", "iso8859-1", "iso_8859-1", "latin-1", "latin1", "l1"), "cp1252")
+
+
 def decode(data: bytes, charset: str = "") -> tuple[str, str]:
     """Text and the encoding that read it: a BOM, the charset an HTTP server sent, the one the text declares, UTF-8,
-    then GB18030 (common for Chinese text)."""
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            return data.decode(enc, errors="replace"), enc
+    GB18030 (common for Chinese text), then the encoding charset-normalizer detects. InputError for binary data and
+    for bytes no encoding reads as text; its message fits a file and a web page alike."""
+    text, encoding = _decoded(data, charset)
+    sample = text[:SAMPLE]
+    if len(JUNK.findall(sample)) > JUNK_SHARE * len(sample):
+        raise InputError(f"{BINARY} (read as {encoding.upper()}, it is full of control characters)")
+    return text, encoding
+
+
+def _decoded(data: bytes, charset: str) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:  # strictly: bytes read as UTF-16 by mistake look like plausible CJK, but break its surrogate pairs
+            return data[:len(data) // 2 * 2].decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise InputError(f"{BINARY}: it starts with a UTF-16 byte order mark but is not UTF-16") from None
     if b"\x00" in data[:8192]:
-        raise InputError("binary data, not text: is the file extension right?")
-    candidates = [charset.lower(), declared_charset(data), "utf-8", "gb18030"]
-    for enc in dict.fromkeys(c for c in candidates if c):
+        raise InputError(BINARY)
+    labels = (LATIN1.get(c, c) for c in (charset.lower(), declared_charset(data), "utf-8") if c)
+    for enc in dict.fromkeys(labels):
         try:
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
-    raise InputError("not valid UTF-8 or GB18030 text: re-save the file as UTF-8")
+    if (text := chinese(data)) is not None:
+        return text, "gb18030"
+    if found := detected(data):
+        return found
+    raise InputError("not text: not valid UTF-8 or GB18030, and no other encoding reads it as text (binary data?)")
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+def chinese(data: bytes) -> str | None:
+    """The text when the bytes are GB18030 Chinese. GB18030 reads almost any byte pair, so windows-1252 text decodes
+    too (a curly quote joins the letter after it); real Chinese is nearly all GB2312's common characters, which such
+    pairs are not."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    wide = re.sub(r"[\x00-\x7f]+", "", text[:SAMPLE])
+    return text if wide.encode("gb2312", errors="replace").count(b"?") <= 0.1 * len(wide) else None
+
+
+def detected(data: bytes) -> tuple[str, str] | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    if best.encoding != "cp1252":
+        # Western text that declares no charset is windows-1252 on the web (WHATWG's default); the detector often
+        # names a cousin (cp1250, cp775) that reads its curly quotes and dashes as other letters.
+        western = from_bytes(data, cp_isolation=["cp1252"]).best()
+        if western is not None and western.chaos <= best.chaos:
+            best = western
+    return str(best), best.encoding
+
+
+# Lone surrogates too: JSON and YAML can spell them (\ud800), and no store can encode them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
@@ -176,7 +263,7 @@ def fields_from(mapping: dict) -> tuple[dict, dict]:
     if fields.get("url"):
         # A link is shown in the chat and the terminal: only an http(s) URL, in its normal form, is kept.
         fields["url"] = normal_url(fields["url"])
-    extra = {k: v if isinstance(v, (str, int, float, bool)) else str(v)
+    extra = {clean(k): clean(v) if isinstance(v, str) else v if isinstance(v, (int, float, bool)) else clean(str(v))
              for k, v in mapping.items() if k not in used and k not in TEXT_KEYS and not isinstance(v, (dict, list))}
     return fields, extra
 
@@ -217,13 +304,13 @@ def title_from(text: str, path: Path) -> tuple[str, str]:
     m = HEADING.match(text) or HEADLINE.match(text)
     if m and text[m.end():].strip():
         return m.group(1).strip(), text[m.end():].strip()
-    return re.sub(r"[-_]+", " ", path.stem).strip(), text
+    return re.sub(r"[-_]+", " ", text_of(path.stem)).strip(), text
 
 
 def read_text_file(path: Path, data: bytes, result: ReadResult):
     text, encoding = decode(data)
     if encoding not in ("utf-8", "utf-8-sig"):
-        result.notes.append(f"{path}: not UTF-8; read as {encoding.upper()}")
+        result.notes.append(f"{text_of(path)}: not UTF-8; read as {encoding.upper()}")
     meta, body = split_front_matter(text.replace("\r\n", "\n"))
     body = clean(body)
     if not body:
@@ -231,7 +318,7 @@ def read_text_file(path: Path, data: bytes, result: ReadResult):
     fields, extra = fields_from(meta)
     if "title" not in fields:
         fields["title"], body = title_from(body, path)
-    result.articles.append(Article(text=body, identity=str(path.resolve()), source=str(path.resolve()), extra=extra, **fields))
+    result.articles.append(Article(text=body, identity=source_of(path), source=source_of(path), extra=extra, **fields))
 
 
 # trafilatura and the libraries under it (htmldate, justext) keep lxml objects at module level, and lxml crashes the
@@ -274,15 +361,14 @@ def _extract(html: str, url: str) -> tuple[str, dict]:
 def read_html(path: Path, data: bytes, result: ReadResult):
     html, _ = decode(data)
     body, fields = extract_page(html)
-    fields["title"] = fields["title"] or path.stem
-    result.articles.append(Article(text=body, identity=fields["url"] or str(path.resolve()), source=str(path.resolve()), **fields))
+    fields["title"] = fields["title"] or text_of(path.stem)
+    result.articles.append(Article(text=body, identity=fields["url"] or source_of(path), source=source_of(path), **fields))
 
 
 def read_pdf(path: Path, data: bytes, result: ReadResult):
     from io import BytesIO
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(BytesIO(data))
@@ -290,16 +376,16 @@ def read_pdf(path: Path, data: bytes, result: ReadResult):
             raise InputError("encrypted PDF: decrypt it first")
         body = clean("\n\n".join(page.extract_text() or "" for page in reader.pages))
         info = reader.metadata or {}
-    except InputError:
+    except (InputError, MemoryError):
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError) as e:
-        raise InputError(f"not a readable PDF ({e})") from None
+    except Exception as e:  # pypdf raises many kinds on hostile files (LimitReachedError, NotImplementedError, ...)
+        raise InputError(f"unreadable PDF ({error_text(e)})") from None
     if not body:
         raise InputError("no extractable text in the PDF (a scan? run OCR on it first)")
     created = getattr(info, "creation_date", None) if info else None
     result.articles.append(Article(
-        text=body, identity=str(path.resolve()), source=str(path.resolve()),
-        title=clean(str(info.get("/Title") or "")) or path.stem, author=clean(str(info.get("/Author") or "")),
+        text=body, identity=source_of(path), source=source_of(path),
+        title=clean(str(info.get("/Title") or "")) or text_of(path.stem), author=clean(str(info.get("/Author") or "")),
         date=created.isoformat() if created else "",
     ))
 
@@ -319,10 +405,10 @@ def json_article(obj, path: Path, number: int, result: ReadResult):
             raise InputError("object has no 'text'")
         fields, extra = fields_from(obj)
         fields.setdefault("title", body[:80].split("\n")[0])
-        identity = fields.get("url") or f"{path.resolve()}#{number}"
-        result.articles.append(Article(text=body, identity=identity, source=str(path.resolve()), extra=extra, **fields))
+        identity = fields.get("url") or f"{source_of(path)}#{number}"
+        result.articles.append(Article(text=body, identity=identity, source=source_of(path), extra=extra, **fields))
     except InputError as e:
-        result.failures.append((f"{path}:{number}", str(e)))
+        result.failures.append((f"{text_of(path)}:{number}", str(e)))
 
 
 def read_json(path: Path, data: bytes, result: ReadResult):
@@ -360,24 +446,33 @@ def read_jsonl(path: Path, max_mb: float) -> Iterator[ReadResult]:
             return
         f.seek(0)
         piece, number, items, first = ReadResult(), 0, 0, True
+        other = None  # the encoding of the lines that are not UTF-8, detected once: detecting takes milliseconds a line
         while raw := f.readline(limit + 1):
             piece.size += len(raw)
             if len(raw) > limit and not raw.endswith(b"\n"):
                 number += 1
-                piece.failures.append((f"{path}:{number}", f"line is over the {max_mb:g} MB limit"))
+                piece.failures.append((f"{text_of(path)}:{number}", f"line is over the {max_mb:g} MB limit"))
                 while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):  # skip the rest of the line
                     piece.size += len(rest)
                 piece.size += len(rest)
                 continue
             if first and b"\x00" in raw[:8192]:
-                raise InputError("binary data, not text: is the file extension right?")
+                raise InputError(f"{BINARY}: is the file extension right?")
             first = False
             try:
-                text, _ = decode(raw)
-            except InputError as e:
-                number += 1
-                piece.failures.append((f"{path}:{number}", str(e)))
-                continue
+                text = raw.decode("utf-8-sig")  # -sig: a BOM before the first line is no part of its JSON
+            except UnicodeDecodeError:
+                try:
+                    if other is None:
+                        text, other = decode(raw)
+                    else:
+                        text = raw.decode(other)
+                except (InputError, UnicodeDecodeError, LookupError) as e:
+                    other = other or ""
+                    number += 1
+                    piece.failures.append((f"{text_of(path)}:{number}", str(e) if isinstance(e, InputError) else
+                                           f"not valid UTF-8{' or ' + other.upper() if other else ''} text"))
+                    continue
             for line in text.splitlines():
                 number += 1
                 if line.strip():

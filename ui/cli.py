@@ -18,6 +18,24 @@ def settings_from(args) -> Settings:
     return Settings(**overrides)
 
 
+# Controls (C0, DEL, C1), bidi overrides and marks, line separators, and lone surrogates (the bytes of a file name that
+# are not UTF-8): what would let a file name, URL or title forge an output line, drive the terminal or reorder a line.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escaped(m: re.Match) -> str:
+    n = ord(m.group())
+    if 0xDC80 <= n <= 0xDCFF:  # how Python keeps a byte of a name that is not UTF-8
+        return f"\\x{n - 0xDC00:02x}"
+    return repr(m.group())[1:-1] if n < 0x100 else f"\\u{n:04x}"
+
+
+def shown(text) -> str:
+    """Text from outside (file names, URLs, titles, errors that quote them) as it is safe to print: every character
+    in UNSAFE is written as its escape (\\n, \\x1b, \\u202e), never raw."""
+    return UNSAFE.sub(_escaped, str(text))
+
+
 def human_bytes(n: int | None) -> str:
     if n is None:
         return "unknown (server)"
@@ -34,13 +52,16 @@ def print_summary(summary, args, prefix: str = "") -> int:
         print(json.dumps(s.to_dict(), ensure_ascii=False), flush=True)
         return 1 if s.failed else 0
     print(f"{prefix}added {s.added}, updated {s.updated}, unchanged {s.unchanged}, removed {s.removed}, "
-          f"duplicates {s.duplicates}, skipped {s.skipped}, failed {len(s.failed)}")
+          f"duplicates {s.duplicates}, skipped {s.skipped}, failed {s.failed_count}")
     for src in s.sources:
         state = f"not modified" if src["not_modified"] else f"listed {src['listed']}, fetched {src['fetched']}"
-        print(f"  {src['name']} ({src['kind']}): {state}, added {src['added']}, updated {src['updated']}, "
+        print(f"  {shown(src['name'])} ({src['kind']}): {state}, added {src['added']}, updated {src['updated']}, "
               f"unchanged {src['unchanged']}, failed {src['failed']}")
     for f in s.failed:
-        print(f"failed: {f['path']}: {f['error']}")
+        print(f"failed: {shown(f['path'])}: {shown(f['error'])}")
+    for (path, error), count in s.more.items():  # past the first failures, one line per file and error
+        where = shown(path) if count == 1 and path else f"{count} more" + (f" in {shown(path)}" if path else "")
+        print(f"failed: {where}: {shown(error)}")
     sys.stdout.flush()
     return 1 if s.failed else 0
 
@@ -49,7 +70,8 @@ def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
     from rag.embed import resolve_device, resolve_precision
 
-    summary = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, progress=not args.no_progress)
+    summary = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, progress=not args.no_progress,
+                     warn=lambda msg: print(f"warning: {shown(msg)}", file=sys.stderr))
     code = print_summary(summary, args, prefix="would be " if args.dry_run else "")
     if summary.added + summary.updated and not args.dry_run and not args.json:
         device = resolve_device(settings.device)
@@ -95,7 +117,7 @@ def cmd_sync(args, settings: Settings) -> int:
         except BusyError as e:
             if not args.every:
                 raise
-            print(f"newsdesk: {e}; trying again next round", file=sys.stderr, flush=True)
+            print(f"newsdesk: {shown(e)}; trying again next round", file=sys.stderr, flush=True)
         if not args.every:
             break
         while not stop.is_set() and time.monotonic() - started < args.every:
@@ -110,13 +132,13 @@ def cmd_sources(args, settings: Settings) -> int:
 
     if args.action == "add":
         added = add_source(args.url, settings, name=args.name)
-        print(f"following {added['name']}: {added['kind']} {added['url']}"
-              + (f" (the feed {added['given']} declares)" if added["given"] != added["url"] else "")
+        print(f"following {shown(added['name'])}: {added['kind']} {shown(added['url'])}"
+              + (f" (the feed {shown(added['given'])} declares)" if added["given"] != added["url"] else "")
               + (f" ({added['entries']} entries)" if added["kind"] != "page" else "")
               + "; `newsdesk sync` fetches its articles")
     elif args.action == "remove":
         gone = remove_source(args.source, settings, purge=args.purge)
-        print(f"removed {gone['name']} ({gone['url']}); " + (f"{gone['purged']} of its articles removed from the store" if args.purge
+        print(f"removed {shown(gone['name'])} ({shown(gone['url'])}); " + (f"{gone['purged']} of its articles removed from the store" if args.purge
               else f"its {gone['kept']} articles stay in the store (--purge removes them)"))
     else:
         sources = list_sources(settings)
@@ -125,8 +147,8 @@ def cmd_sources(args, settings: Settings) -> int:
         elif not sources:
             print("no sources; follow one with `newsdesk sources add URL`")
         for s in sources if not args.json else []:
-            print(f"{s['name']}  {s['kind']}  {s['url']}\n    last sync {s['last_sync'] or 'never'}, {s['articles']} articles"
-                  + (f", last error: {s['last_error']}" if s["last_error"] else ""))
+            print(f"{shown(s['name'])}  {s['kind']}  {shown(s['url'])}\n    last sync {s['last_sync'] or 'never'}, {s['articles']} articles"
+                  + (f", last error: {shown(s['last_error'])}" if s["last_error"] else ""))
     return 0
 
 
@@ -160,8 +182,8 @@ def cmd_timeline(args, settings: Settings) -> int:
         return 0
     for c in entries:
         also = f" ({c.also_in()})" if c.also else ""
-        print(f"{c.date[:10] or 'undated':<10}  {c.outlet or 'unknown outlet'}{also}: {c.title}\n"
-              f"            “{c.quote}”\n            {c.url or shown_path(c.path)}")
+        print(f"{c.date[:10] or 'undated':<10}  {shown(c.outlet or 'unknown outlet')}{shown(also)}: {shown(c.title)}\n"
+              f"            “{shown(c.quote)}”\n            {shown(c.url or shown_path(c.path))}")
     return 0
 
 
@@ -177,7 +199,7 @@ def cmd_stories(args, settings: Settings) -> int:
         print("no story has run in more than one article" + ("" if args.all else "; --all lists every story"))
     for s in stories:
         when = s["first"] if s["first"] == s["last"] else f"{s['first'] or 'undated'} to {s['last']}"
-        print(f"{s['title']}\n    {s['size']} article{'s' if s['size'] > 1 else ''}, {when or 'undated'}: {', '.join(s['outlets'])}")
+        print(f"{shown(s['title'])}\n    {s['size']} article{'s' if s['size'] > 1 else ''}, {when or 'undated'}: {shown(', '.join(s['outlets']))}")
     return 0
 
 
@@ -185,7 +207,7 @@ def cmd_remove(args, settings: Settings) -> int:
     from ingest.pipeline import remove
 
     gone = remove(args.article, settings)
-    print(f"removed {gone['article_id']}: {gone['title']} ({gone['source']})")
+    print(f"removed {gone['article_id']}: {shown(gone['title'])} ({shown(gone['source'])})")
     return 0
 
 
@@ -208,8 +230,8 @@ def format_answer(answer) -> str:
         for c in answer.citations:
             when = c.date[:10] or "undated"
             also = f" ({c.also_in()})" if c.also else ""
-            lines.append(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when}{also} — {c.url or shown_path(c.path)}")
-            lines.append(f"    “{c.quote}”")
+            lines.append(shown(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when}{also} — {c.url or shown_path(c.path)}"))
+            lines.append(f"    “{shown(c.quote)}”")
     return "\n".join(lines)
 
 
@@ -296,7 +318,7 @@ def cmd_ask(args, settings: Settings) -> int:
             draft.end()
             print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer), end="\n\n")
         except InputError as e:
-            print(f"newsdesk: {e}", file=sys.stderr)
+            print(f"newsdesk: {shown(e)}", file=sys.stderr)
 
 
 def cmd_check(args, settings: Settings) -> int:
@@ -348,7 +370,7 @@ def cmd_eval(args, settings: Settings) -> int:
         raise InputError("name a question set: newsdesk eval QA.jsonl (or --retrieval for the Wikipedia benchmark)")
     cases, problems = read_cases(args.qa)
     for problem in problems:
-        print(f"newsdesk: {problem}", file=sys.stderr)
+        print(f"newsdesk: {shown(problem)}", file=sys.stderr)
     if not cases:
         raise InputError(f"{args.qa}: no usable questions; each line needs {{\"question\", \"expect\", \"file\", \"unanswerable\"}}")
     engine = build_engine(Library(settings), mode=args.llm or settings.llm, top_k=args.k)
@@ -507,10 +529,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args, settings)
     except ValidationError as e:
         err = e.errors()[0]
-        print(f"newsdesk: error: setting {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        print(f"newsdesk: error: setting {'.'.join(map(str, err['loc']))}: {shown(err['msg'])}", file=sys.stderr)
         return 2
     except NewsdeskError as e:
-        print(f"newsdesk: error: {e}", file=sys.stderr)
+        print(f"newsdesk: error: {shown(e)}", file=sys.stderr)
         return 1
     except Exception as e:
         if type(e).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
@@ -518,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         # The database failed mid-command (disk full, the server gone for good, a lock held too long): each write is
         # one transaction, so what is stored stays consistent.
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        print(f"newsdesk: error: the manifest database failed: {first}; what is stored is consistent: fix the cause "
+        print(f"newsdesk: error: the manifest database failed: {shown(first)}; what is stored is consistent: fix the cause "
               "and rerun the command (`newsdesk check` verifies the store)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
