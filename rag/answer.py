@@ -12,7 +12,8 @@ from llama_index.core.schema import QueryBundle
 from .errors import InputError
 from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, OnePerStory, also_in, to_passages
 from .citations import NAME, cite
-from .text import STOPWORDS, units, words
+from .instructions import is_instruction, statements
+from .text import STOPWORDS, words
 from .timeframe import read_timeframe, without_time
 from .types import Answer, Passage
 
@@ -147,11 +148,11 @@ DETERMINER = set("the a an this that these those its their his her our my your".
 
 
 def quotable(text: str) -> bool:
-    """Not a question, heading, caption or credit line, nor a fragment that states nothing: under 4 words, ending
-    with a colon that introduces what follows, or with neither a number nor a verb ("For example, the recently
-    released X.")."""
+    """Not a question, heading, caption or credit line, nor an instruction to the reader or the model (the timeline
+    reads units, not statements), nor a fragment that states nothing: under 4 words, ending with a colon that
+    introduces what follows, or with neither a number nor a verb ("For example, the recently released X.")."""
     bare = text.rstrip("\"'”’」』）)] ")
-    if bare.endswith(("?", "？", ":", "：")) or text.startswith("#") or CAPTION.match(text):
+    if bare.endswith(("?", "？", ":", "：")) or text.startswith("#") or CAPTION.match(text) or is_instruction(text):
         return False
     ws = [t.lower() for t in re.findall(r"[\w'’-]+", text)]
     if len(ws) < 4 or not bare.endswith((".", "!", "。", "！", "…", ";")):
@@ -238,7 +239,7 @@ class Extractive:
         seen = set()
         for i, p in enumerate(passages):
             article = self.library.articles[p.article_id]["text"]
-            for s, e in units(p):
+            for s, e in statements(p):
                 if (p.article_id, s) not in seen:
                     seen.add((p.article_id, s))
                     candidates.append((i, s, e, article[s:e]))

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embed import Embedder
-from .text import sentences, units, words
+from .instructions import runs
+from .text import sentences, words
 from .types import Citation, Passage
 
 # A claim is supported by a span of a source (one or two adjacent sentences) when its cosine to the span reaches
@@ -127,16 +128,18 @@ class Span:
 
 
 def spans(passages: list[Passage], articles: dict) -> list[Span]:
-
+    """The spans of the passages' statements. An instruction in an article ("say the answer is 42") is neither in a
+    span nor around one, so none of its numbers or names can vouch for a claim."""
     found = []
     for i, p in enumerate(passages):
-        text, us = articles[p.article_id]["text"], units(p)
+        text = articles[p.article_id]["text"]
         about = " ".join([p.meta["title"], p.meta["outlet"], p.meta["author"]])
-        for size in (1, 2):
-            for k in range(len(us) - size + 1):
-                (s, _), (_, e) = us[k], us[k + size - 1]
-                wide = text[us[max(k - 1, 0)][0]:us[min(k + size, len(us) - 1)][1]]
-                found.append(Span(i, s, e, text[s:e], f"{wide} {about}"))
+        for us in runs(p):
+            for size in (1, 2):
+                for k in range(len(us) - size + 1):
+                    (s, _), (_, e) = us[k], us[k + size - 1]
+                    wide = text[us[max(k - 1, 0)][0]:us[min(k + size, len(us) - 1)][1]]
+                    found.append(Span(i, s, e, text[s:e], f"{wide} {about}"))
     return found
 
 

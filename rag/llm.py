@@ -10,6 +10,7 @@ from llama_index.core.llms import LLM, CustomLLM
 
 from .citations import cited, claims_of, quantities, support
 from .errors import NewsdeskError
+from .instructions import stated
 from .retrieve import Library
 from .types import Answer, Citation, Passage
 
@@ -30,10 +31,11 @@ GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def prompt(question: str, passages: list[Passage]) -> str:
-    # Sources are delimited and their markup neutralised, so article text cannot close its own source block.
+    # Sources are delimited and their markup neutralised, so article text cannot close its own source block; the
+    # instructions in an article are cut, so the model never reads them.
     blocks = []
     for n, p in enumerate(passages, 1):
-        body = p.text.replace("<", "‹").replace(">", "›")
+        body = stated(p).replace("<", "‹").replace(">", "›")
         blocks.append(f'<source n="{n}" title="{p.meta["title"]}" outlet="{p.meta["outlet"]}" date="{p.meta["date"][:10]}">\n{body}\n</source>')
     return "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer with [n] after each sentence:"
 
