@@ -4,6 +4,7 @@ import json
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import sys
 import threading
@@ -21,6 +22,7 @@ from tqdm import tqdm
 from rag.embed import Embedder, encoder_batch, load_tokenizer
 from rag.errors import BusyError, InputError, NewsdeskError
 from rag.lexical import chunk_terms
+from rag.links import normal_url
 from rag.manifest import Manifest, now, open_manifest
 from rag.settings import Settings
 from rag.store import Store
@@ -30,10 +32,14 @@ from rag.types import Article, Chunk, Fingerprint, Version, chunk_id
 
 from .chunk import chunk
 from .fetch import Fetcher
-from .readers import discover, read_pieces
-from .sources import Harvest, Sources, harvest, is_url
+from .readers import discover, error_text, read_pieces, text_of
+from .sources import Harvest, Sources, harvest, is_url, unexpected
 
 GROUP_BATCHES = 8  # encoder batches per write group: enough to keep batches full, few enough that progress moves
+# A JSONL of a million bad lines once printed a million lines (352 MB): the first failures are kept whole, the rest only
+# counted, per file and error, in at most FAILURE_KINDS counters, so a summary stays small at any number of failures.
+FAILURES_SHOWN = 20
+FAILURE_KINDS = 50
 
 
 @dataclass
@@ -44,20 +50,41 @@ class Summary:
     removed: int = 0
     duplicates: int = 0
     skipped: int = 0
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # the first FAILURES_SHOWN failures, in full
     sources: list[dict] = field(default_factory=list)  # per-source counts, for URLs and sync
+    failed_count: int = 0  # every failure, shown in full or not
+    more: dict = field(default_factory=dict)  # (file, error): how many more failed so, past the first FAILURES_SHOWN
 
     def fail(self, path: str, error: str):
-        self.failed.append({"path": str(path), "error": error})
+        self.failed_count += 1
+        self._keep(text_of(str(path)), text_of(error), 1)
+
+    def _keep(self, path: str, error: str, count: int):
+        if len(self.failed) < FAILURES_SHOWN and count == 1:
+            self.failed.append({"path": path, "error": error})
+            return
+        key = (path if is_url(path) else re.sub(r":\d+$", "", path), error)  # a JSONL file's bad lines count as one file's
+        if key not in self.more and len(self.more) >= FAILURE_KINDS:
+            key = ("", "other errors")
+        self.more[key] = self.more.get(key, 0) + count
 
     def add(self, other: "Summary"):
         for key in ("added", "updated", "unchanged", "removed", "duplicates", "skipped"):
             setattr(self, key, getattr(self, key) + getattr(other, key))
-        self.failed += other.failed
+        self.failed_count += other.failed_count
+        for f in other.failed:
+            self._keep(f["path"], f["error"], 1)
+        for (path, error), count in other.more.items():
+            self._keep(path, error, count)
         self.sources += other.sources
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The summary as JSON; as before when every failure is in `failed`, else with the total and the rest counted."""
+        d = {k: v for k, v in asdict(self).items() if k not in ("failed_count", "more")}
+        if self.more:
+            d["failed_total"] = self.failed_count
+            d["failed_more"] = [{"path": path, "error": error, "count": count} for (path, error), count in self.more.items()]
+        return d
 
 
 @contextmanager
@@ -378,22 +405,36 @@ def read_stream(files: list[Path], settings: Settings, summary: Summary, failed_
                 bar.update(piece.size)
                 if piece.articles:
                     yield piece.articles
+            continue
         except InputError as e:
-            summary.fail(str(path), str(e))
-            failed_files.add(os.path.realpath(path))
+            error = str(e)
+        except MemoryError:
+            raise
+        except Exception as e:  # a reader or a library failing on a hostile file costs that file, not the run
+            error = f"could not be read ({error_text(e)})"
+        summary.fail(str(path), error)
+        failed_files.add(text_of(os.path.realpath(path)))
 
 
 SOURCES_AT_ONCE = 4  # sources are read side by side: most live on different hosts, each with its own limits
 
 
 def fetch(urls: list[str], settings: Settings, sources: Sources, stop: threading.Event, progress: bool):
-    """Each URL's Harvest, as each completes; sources are read side by side, each host within its own limits."""
-    fetcher = Fetcher(settings, stop)
+    """Each URL's Harvest, as each completes; sources are read side by side, each host within its own limits. The
+    URLs are the user's (typed at `ingest` or `sources add`), so their hosts may be any address; where their listings
+    and redirects lead may not (ingest/fetch.py)."""
+    fetcher = Fetcher(settings, stop, given=urls)
     try:
         with tqdm(desc="fetching", unit="page", total=0, disable=not progress, file=sys.stderr, leave=False) as bar, \
                 ThreadPoolExecutor(SOURCES_AT_ONCE) as pool:
-            for done in as_completed([pool.submit(harvest, url, fetcher, sources, settings, stop, bar) for url in urls]):
-                yield done.result()
+            futures = {pool.submit(harvest, url, fetcher, sources, settings, stop, bar): url for url in urls}
+            for done in as_completed(futures):
+                try:
+                    yield done.result()
+                except Exception as e:  # one source that fails in a way no one foresaw fails alone
+                    h = Harvest(futures[done], error=unexpected(e))
+                    h.failures.append((h.url, h.error))
+                    yield h
     finally:
         fetcher.close()
 
@@ -442,7 +483,7 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
     summary.skipped = len(found.skipped)
     for where, error in found.failures:
         summary.fail(where, error)
-    failed_files = {os.path.realpath(p) for p, _ in found.failures}
+    failed_files = {text_of(os.path.realpath(p)) for p, _ in found.failures}
     manifest = open_manifest(settings)
     store = Store(settings)
     sources = Sources(open_manifest(settings))
@@ -468,7 +509,7 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
     seen = planner.seen
     gone = []
     if prune:
-        roots = [Path(os.path.realpath(p)) for p in paths if not is_url(p)]
+        roots = [Path(text_of(os.path.realpath(p))) for p in paths if not is_url(p)]
         gone = [r["article_id"] for r in manifest.articles()
                 if r["article_id"] not in seen and r["source"] not in failed_files and under(r["source"], roots)]
         summary.removed = len(gone)
@@ -508,7 +549,7 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
             sources.remember(h)
             part.sources = [{"name": source.name, "url": source.url, "kind": h.kind or source.kind, "listed": h.listed,
                              "fetched": h.fetched, "not_modified": h.not_modified, "added": part.added, "updated": part.updated,
-                             "unchanged": part.unchanged, "duplicates": part.duplicates, "failed": len(part.failed), "error": h.error}]
+                             "unchanged": part.unchanged, "duplicates": part.duplicates, "failed": part.failed_count, "error": h.error}]
             total.add(part)
         order = {url: i for i, url in enumerate(followed)}
         total.sources.sort(key=lambda s: order[s["url"]])
@@ -539,6 +580,7 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
     if not is_url(url):
         raise InputError(f"{url!r} is not an http(s) URL of a feed, sitemap or article page")
     given = url
+    url = normal_url(url) or url  # a URL that is not valid is refused by the fetcher, in its words
     sources = Sources(open_manifest(settings))
     try:
         known = sources.all()
@@ -546,7 +588,7 @@ def add_source(url: str, settings: Settings, name: str | None = None) -> dict:
             raise InputError(f"{url} is already a source; `newsdesk sources list` shows it")
         if name is not None and any(name in (s.name, s.url) for s in known):
             raise InputError(f"a source is already named {name!r}; pick another --name")
-        fetcher = Fetcher(settings)
+        fetcher = Fetcher(settings, given=[url])
         try:
             url, kind, title, entries = probe(url, fetcher)
         finally:

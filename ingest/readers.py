@@ -182,7 +182,7 @@ def _decoded(data: bytes, charset: str) -> tuple[str, str]:
     for enc in dict.fromkeys(labels):
         try:
             return data.decode(enc), enc
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: a codec such as punycode, named by a hostile server
             continue
     if (text := chinese(data)) is not None:
         return text, "gb18030"

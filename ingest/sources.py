@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from rag.errors import FetchError, InputError
+from rag.links import normal_url
 from rag.manifest import now
 from rag.types import Article, Source
 
@@ -40,6 +41,19 @@ CREATE TABLE IF NOT EXISTS fetched (
 
 def is_url(text: str) -> bool:
     return bool(re.match(r"https?://", text, re.I))
+
+
+def absolute(base: str, link: str) -> str:
+    """A listed link in normal form, or as listed when it is no http(s) URL, so that its one-line failure names it."""
+    try:
+        return normal_url(urljoin(base, link.strip())) or link.strip()
+    except ValueError:  # a malformed IPv6 literal or port
+        return link.strip()
+
+
+def unexpected(e: Exception) -> str:
+    """The one line an error no one foresaw leaves: its type and message."""
+    return f"failed unexpectedly: {type(e).__name__}: {' '.join(str(e).split())[:300]}"
 
 
 @dataclass
@@ -184,7 +198,7 @@ def read_feed(response: Response) -> Listing:
             continue
         published = struct_iso(e.get("published_parsed") or e.get("updated_parsed"))
         changed = struct_iso(e.get("updated_parsed")) or published
-        entries.append(Entry(url=urljoin(response.url, link.strip()), title=e.get("title", ""), date=published,
+        entries.append(Entry(url=absolute(response.url, link), title=e.get("title", ""), date=published,
                              signature=signature(changed, e.get("title", ""), e.get("summary", ""))))
     # feedparser reads through small faults; a feed is refused only when nothing usable came out of it.
     if not entries and (doc.bozo or not doc.version):
@@ -212,7 +226,7 @@ def read_sitemap(response: Response, fetcher: Fetcher, depth: int = 0) -> Listin
         children = sorted(root.xpath("./*[local-name()='sitemap']"), key=lambda n: text(n, "lastmod"), reverse=True)
         entries = []
         for child in children[:MAX_CHILD_SITEMAPS]:
-            entries += read_sitemap(fetcher.get(urljoin(response.url, text(child, "loc"))), fetcher, depth + 1).entries
+            entries += read_sitemap(fetcher.get(absolute(response.url, text(child, "loc"))), fetcher, depth + 1).entries
         return Listing("sitemap", "", entries)
     if etree.QName(root).localname != "urlset":
         raise FetchError(response.url, f"not a sitemap: its root element is <{etree.QName(root).localname}>")
@@ -226,7 +240,7 @@ def read_sitemap(response: Response, fetcher: Fetcher, depth: int = 0) -> Listin
             date = iso_date(published or lastmod) if (published or lastmod) else ""
         except InputError:
             date = ""
-        entries.append(Entry(url=urljoin(response.url, loc), title=text(node, "title"), date=date if published else "",
+        entries.append(Entry(url=absolute(response.url, loc), title=text(node, "title"), date=date if published else "",
                              signature=signature(lastmod, published, text(node, "title"))))
     return Listing("sitemap", "", entries)
 
@@ -268,7 +282,7 @@ def feed_link(response: Response) -> str:
     for tag in FEED_LINK.findall(response.body[:256 * 1024]):
         href = re.search(rb"\bhref=[\"']([^\"']+)", tag)
         if href and re.search(rb"\brel=[\"']?alternate", tag, re.I):
-            return urljoin(response.url, href.group(1).decode("utf-8", errors="replace").strip())
+            return absolute(response.url, href.group(1).decode("utf-8", errors="replace"))
     return ""
 
 
@@ -315,6 +329,10 @@ def harvest(url: str, fetcher: Fetcher, sources: Sources, settings, stop: thread
     except Stopped:
         h.interrupted = True
         return h
+    except Exception as e:  # a source that fails in a way no one foresaw fails alone, on one line
+        h.error = unexpected(e)
+        h.failures.append((url, h.error))
+        return h
     h.title = listing.title
     entries = list({e.url: e for e in listing.entries}.values())
     h.listed = len(entries)
@@ -346,6 +364,9 @@ def harvest(url: str, fetcher: Fetcher, sources: Sources, settings, stop: thread
                 h.records.append(record(entry.url, url, entry.signature, error=e.reason))
             else:
                 transient.append(entry.url)
+        except Exception as e:  # one entry no one foresaw fails alone; asked again next sync
+            h.failures.append((entry.url, unexpected(e)))
+            transient.append(entry.url)
         finally:
             if progress is not None:
                 progress.update(1)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     fetch_per_host: int = Field(2, ge=1, le=16, description="requests in flight to one host at once")
     fetch_delay_s: float = Field(1.0, ge=0, description="least time between the starts of two requests to one host")
     fetch_workers: int = Field(8, ge=1, le=64, description="requests in flight in all")
+    fetch_private_hosts: bool = Field(False, description="let redirects, feed and sitemap entries lead to loopback, private, "
+                                      "link-local and other non-public addresses (cloud metadata among them); the URLs you give "
+                                      "(`ingest URL`, `sources add URL`) may always name any host, and their hosts stay allowed")
     source_max_entries: int = Field(500, ge=1, description="newest entries of a feed or sitemap read per sync")
 
     def today_or_now(self) -> date:
