@@ -381,7 +381,11 @@ def cmd_eval(args, settings: Settings) -> int:
     else:
         for key in KEYS:
             value = result[key]
-            print(f"{key:<22}{'n/a' if value is None else value}")
+            if isinstance(value, dict):
+                for kind, share in value.items():
+                    print(f"{'  ' + kind:<22}{'n/a' if share is None else share}")
+                continue
+            print(f"{key:<24}{'n/a' if value is None else value}")
     return 0
 
 
