@@ -32,6 +32,8 @@ from rag.types import Article, Chunk, Fingerprint, Version, chunk_id
 
 from .chunk import chunk
 from .fetch import Fetcher
+from .furniture import FORMAT as FURNITURE_FORMAT
+from .furniture import cleaned
 from .readers import discover, error_text, read_pieces, text_of
 from .sources import Harvest, Sources, harvest, is_url, unexpected
 
@@ -324,6 +326,54 @@ def place_unplaced(manifest: Manifest, progress: bool = False):
         manifest.place([(row["article_id"], place(fingerprint(row["text"]), row["article_id"], manifest))])
 
 
+def stored_article(row) -> Article:
+    return Article(text=row["text"], identity=row["identity"], source=row["source"], title=row["title"], outlet=row["outlet"],
+                   author=row["author"], date=row["date"], url=row["url"], language=row["language"], extra=json.loads(row["extra"] or "{}"))
+
+
+CLEAN_PIECE = 500  # stored articles read and cleaned at a time
+CLEAN_ROUNDS = 3  # cleaning some articles can make a sentence of others boilerplate; this settles in one more round
+
+
+def clean_stored(settings: Settings, manifest: Manifest, store: Store, embedder: Embedder | None = None,
+                 progress: bool = False, ids: list[str] | None = None) -> Embedder | None:
+    """Clean stored articles again, re-chunking and re-embedding only those whose text changes: each article once when
+    the furniture rules changed (or the store is from before them; its sentences are counted first, so that outlet
+    boilerplate is known), else those marked unclean (they hold a sentence that became their outlet's boilerplate after
+    they were stored), or the ids given. A new version's commit takes its mark away, and marks again those its
+    sentences make boilerplate. Returns the embedder, loaded only if some text changed."""
+    if ids is None and manifest.get_meta("furniture_format") != FURNITURE_FORMAT:
+        ids = [r["article_id"] for r in manifest.articles()]
+        for i in range(0, len(ids), 1000):
+            manifest.count_sentences(ids[i:i + 1000])
+    # Read (and unmark the unchanged) on a connection of its own: the writing thread commits on the manifest's.
+    reader = open_manifest(settings)
+    try:
+        for _ in range(CLEAN_ROUNDS):
+            ids = manifest.unclean() if ids is None else ids
+            if not ids:
+                break
+            with tqdm(total=len(ids), desc="cleaning", unit="article", disable=not progress or len(ids) < 100,
+                      file=sys.stderr, leave=False) as bar:
+                embedder = write_all(recleaned(ids, reader, bar), settings, manifest, store, embedder, progress)
+            ids = None
+    finally:
+        reader.close()
+    if manifest.get_meta("furniture_format") != FURNITURE_FORMAT:
+        manifest.set_meta("furniture_format", FURNITURE_FORMAT)
+    return embedder
+
+
+def recleaned(ids: list[str], reader: Manifest, bar) -> Iterator[list[Article]]:
+    """The stored articles of ids whose cleaned text differs, piece by piece; the others lose their unclean mark."""
+    for i in range(0, len(ids), CLEAN_PIECE):
+        rows = [r for r in (reader.get(aid) for aid in ids[i:i + CLEAN_PIECE]) if r is not None]
+        changed = [c for r in rows if (c := cleaned(a := stored_article(r), reader)) is not a]
+        reader.forget_unclean(sorted(set(ids[i:i + CLEAN_PIECE]) - {c.id for c in changed}))
+        bar.update(len(rows))
+        yield changed
+
+
 class Planner:
     """Decides, piece by piece as articles are read, which need writing; counts unchanged and duplicates. It keeps
     only the ids and text hashes seen in this run (for duplicates and --prune), so memory grows by about 200 bytes
@@ -342,6 +392,14 @@ class Planner:
                 continue
             self.seen.add(a.id)
             old = self.manifest.get(a.id)
+            # Stored as read: it held no furniture then, and a sentence of it that became boilerplate since has marked
+            # it unclean (clean_stored), so it need not be cleaned again to know it is unchanged.
+            if old is not None and old["content_hash"] == a.content_hash:
+                summary.unchanged += 1
+                continue
+            # Cleaned before its hash decides anything: the stored text is the cleaned text, so an article whose
+            # cleaned text is unchanged stays unchanged.
+            a = cleaned(a, self.manifest)
             if old is not None and old["content_hash"] == a.content_hash:
                 summary.unchanged += 1
                 continue
@@ -504,7 +562,10 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
             sweep(manifest, store)
             index_unindexed(manifest, progress)
             place_unplaced(manifest, progress)
-            write_all(todo, settings, manifest, store, embedder, progress)
+            embedder = clean_stored(settings, manifest, store, embedder, progress)
+            embedder = write_all(todo, settings, manifest, store, embedder, progress)
+            # The articles this run made boilerplate of a sentence in others: cleaned before the run ends.
+            clean_stored(settings, manifest, store, embedder, progress)
     reader.close()
     seen = planner.seen
     gone = []
@@ -538,6 +599,7 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
         followed = {s.url: s for s in sources.all()}
         index_unindexed(manifest, progress)
         place_unplaced(manifest, progress)
+        embedder = clean_stored(settings, manifest, store, embedder, progress)
         for h in fetch(list(followed), settings, sources, stop, progress):
             if h.interrupted and not h.records:
                 continue
@@ -551,6 +613,7 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
                              "fetched": h.fetched, "not_modified": h.not_modified, "added": part.added, "updated": part.updated,
                              "unchanged": part.unchanged, "duplicates": part.duplicates, "failed": part.failed_count, "error": h.error}]
             total.add(part)
+        embedder = clean_stored(settings, manifest, store, embedder, progress)
         order = {url: i for i, url in enumerate(followed)}
         total.sources.sort(key=lambda s: order[s["url"]])
         manifest.set_meta("last_sync", now())
@@ -682,21 +745,28 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
         orphans = stored - live.keys() - {cid for _, ids in stale for cid in ids}
         bm25_ok = manifest.lexical_in_step()
         unplaced = manifest.unplaced() if manifest.get_meta("story_format") == STORY_FORMAT else [r["article_id"] for r in manifest.articles()]
+        # Under the rules it was cleaned by, a stored article holds furniture only if one of its sentences became its
+        # outlet's boilerplate since (it is marked); a store from before the rules is read whole.
+        # Cleaning every article to find out would cost check ~18 ms an article; under new rules each is counted as to
+        # be cleaned (by --repair or the next ingest), which keeps check a read of indexes at any store size.
+        rules_current = manifest.get_meta("furniture_format") == FURNITURE_FORMAT
+        furnished = ([aid for aid in manifest.unclean()
+                      if (row := manifest.get(aid)) is not None and cleaned(stored_article(row), manifest).text != row["text"]]
+                     if rules_current else sorted(set(live.values())))
         report = {"articles": len(set(live.values())), "chunks": len(live), "missing_chunks": len(missing),
                   "orphan_chunks": len(orphans), "unfinished_versions": len(stale), "bm25_in_step": bm25_ok,
-                  "without_story": len(unplaced), "repaired": False}
-        if repair and (missing or orphans or stale or not bm25_ok or unplaced):
+                  "without_story": len(unplaced), "furniture": len(furnished), "repaired": False}
+        if repair and (missing or orphans or stale or not bm25_ok or unplaced or furnished or not rules_current):
             sweep(manifest, store)
             if orphans:
                 store.delete(sorted(orphans))
-            rows = [manifest.get(aid) for aid in sorted({live[c] for c in missing})]
-            articles = [Article(text=r["text"], identity=r["identity"], source=r["source"], title=r["title"], outlet=r["outlet"],
-                                author=r["author"], date=r["date"], url=r["url"], language=r["language"], extra=json.loads(r["extra"] or "{}"))
-                        for r in rows]
+            articles = [stored_article(manifest.get(aid)) for aid in sorted({live[c] for c in missing})]
             if articles:
-                Writer(settings, manifest, store, embedder or Embedder(settings)).write(articles)
+                embedder = embedder or Embedder(settings)
+                Writer(settings, manifest, store, embedder).write(articles)
             if not manifest.lexical_in_step():
                 manifest.reindex()
             place_unplaced(manifest)
+            clean_stored(settings, manifest, store, embedder, ids=sorted(set(furnished) | set(manifest.unclean())) if rules_current else None)
             report["repaired"] = True
         return report

@@ -9,6 +9,7 @@ from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
 from .errors import StoreError
 from .settings import Settings
+from .boilerplate import BOILERPLATE_STORIES, sentence_keys
 from .stories import place
 from .types import Article, Fingerprint, Version, chunk_id
 
@@ -40,6 +41,13 @@ CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
 CREATE TABLE IF NOT EXISTS titles (key TEXT NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS titles_key ON titles(key);
 CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
+-- Outlet boilerplate (rag/boilerplate.py): the keys of (outlet, sentence) each live article has held, with its story,
+-- written with the article and kept while it is live; and the articles that hold a sentence which became boilerplate
+-- after they were stored, to be cleaned again.
+CREATE TABLE IF NOT EXISTS outlet_sentences (key BIGINT NOT NULL, article_id TEXT NOT NULL, story_id TEXT NOT NULL,
+    PRIMARY KEY (key, article_id));
+CREATE INDEX IF NOT EXISTS outlet_sentences_article ON outlet_sentences(article_id);
+CREATE TABLE IF NOT EXISTS unclean (article_id TEXT PRIMARY KEY);
 """
 
 SCHEMA = CORE_SCHEMA + """
@@ -124,6 +132,54 @@ class Catalog:
     def get_meta(self, key: str) -> str | None:
         row = self.run("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def boilerplate(self, keys: list[int]) -> set[int]:
+        """Those of keys (rag.boilerplate.sentence_key) held by BOILERPLATE_STORIES or more stories: their outlet's
+        boilerplate. Each key's rows are few (once a sentence is boilerplate no new article stores it), so this reads
+        about as many rows as keys, at any size of store."""
+        found: set[int] = set()
+        for i in range(0, len(keys), 500):
+            part = keys[i:i + 500]
+            found.update(r[0] for r in self.run(
+                f"SELECT key FROM outlet_sentences WHERE key IN ({','.join('?' * len(part))}) GROUP BY key "
+                "HAVING COUNT(DISTINCT story_id) >= ?", (*part, BOILERPLATE_STORIES)))
+        return found
+
+    def _count_sentences(self, article: Article, story_id: str | None):
+        """Inside a commit's transaction: record the article's sentences under its story, and mark every live article
+        holding one that is boilerplate now (this one included) to be cleaned again (ingest.pipeline.clean_stored).
+        Rows stay until the article is retired, so an article cleaned of a sentence still counts it."""
+        keys = sentence_keys(article.outlet, article.text)
+        self.run("DELETE FROM unclean WHERE article_id = ?", (article.id,))
+        self.run_many("INSERT INTO outlet_sentences VALUES (?, ?, ?) ON CONFLICT (key, article_id) DO UPDATE SET story_id = excluded.story_id",
+                      [(k, article.id, story_id or article.id) for k in keys])
+        if crossed := sorted(self.boilerplate(keys)):
+            holders = {r[0] for r in self.run(f"SELECT article_id FROM outlet_sentences WHERE key IN ({','.join('?' * len(crossed))})", crossed)}
+            self.run_many("INSERT INTO unclean VALUES (?) ON CONFLICT DO NOTHING", [(h,) for h in sorted(holders)])
+
+    def count_sentences(self, ids: list[str]):
+        """Record the sentences of stored articles (a store from before outlet boilerplate was counted), in one
+        transaction."""
+        with self.transaction():
+            for article_id in ids:
+                row = self.run("SELECT article_id, outlet, text FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+                if row is not None:
+                    story = self.run("SELECT story_id FROM story_of WHERE article_id = ?", (article_id,)).fetchone()
+                    keys = sentence_keys(row[1] or "", row[2])
+                    self.run_many("INSERT INTO outlet_sentences VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                                  [(k, article_id, story[0] if story else article_id) for k in keys])
+
+    def unclean(self) -> list[str]:
+        """Live articles holding a sentence that became their outlet's boilerplate after they were stored."""
+        return [r[0] for r in self.run("SELECT article_id FROM unclean ORDER BY article_id")]
+
+    def forget_unclean(self, ids: list[str]):
+        with self.transaction():
+            self.run_many("DELETE FROM unclean WHERE article_id = ?", [(i,) for i in ids])
+
+    def _forget_sentences(self, article_id: str):
+        self.run("DELETE FROM outlet_sentences WHERE article_id = ?", (article_id,))
+        self.run("DELETE FROM unclean WHERE article_id = ?", (article_id,))
 
 
 class Manifest(Catalog):
@@ -213,6 +269,7 @@ class Manifest(Catalog):
                     self._forget_story(a.id)
                     self.db.execute("INSERT INTO story_of VALUES (?, ?)", (a.id, story[0]))
                     self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, a.id) for k in story[1]])
+                self._count_sentences(a, story[0] if story else self.story_of(a.id))
             self._bump()
 
     def _index(self, article_id: str, title: str, indexed: list[str]):
@@ -368,6 +425,7 @@ class Manifest(Catalog):
             self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
             self._unindex(old)
             self._forget_story(article_id)
+            self._forget_sentences(article_id)
             self._bump()
         return True
 

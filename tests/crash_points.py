@@ -14,7 +14,8 @@ from rag.manifest import Manifest
 from rag.store import Store
 
 STEPS = [(Store, "upsert"), (Store, "delete"), (Manifest, "mark_pending"), (Manifest, "commit_all"),
-         (Manifest, "forget_stale"), (Manifest, "retire"), (Manifest, "set_meta")]
+         (Manifest, "forget_stale"), (Manifest, "retire"), (Manifest, "set_meta"), (Manifest, "count_sentences"),
+         (Manifest, "forget_unclean")]
 
 
 @contextmanager

@@ -38,10 +38,11 @@ def newsroom(tmp_path_factory, embedder):
     # Another outlet's copy: its own headline, the last 30 % of paragraphs cut, as papers trim wire copy to fit.
     article(folder, "ctpost", "LA Auto Show: SUVs and EVs take the spotlight", "Connecticut Post", "2019-11-20",
             "\n".join(paragraphs[:max(1, int(len(paragraphs) * 0.7))]))
-    # A third: a byline added on top, boilerplate below, a day later.
+    # A third: a byline added on top, boilerplate below, the last paragraph cut, a day later. (Byline and boilerplate are
+    # page furniture, cut at ingest: without the cut paragraph it would be the AP's text, stored once as a duplicate.)
     article(folder, "herald", "Electric SUVs star at Los Angeles show", "Daily Herald", "2019-11-21",
-            "By Tom Krisher, Associated Press\n\n" + wire + "\n\nSubscribe to our newsletter for the day's top stories. "
-            "Copyright 2019 The Daily Herald. All rights reserved.")
+            "By Tom Krisher, Associated Press\n\n" + "\n".join(paragraphs[:-1]) + "\n\nSubscribe to our newsletter for the "
+            "day's top stories. Copyright 2019 The Daily Herald. All rights reserved.")
     # Two outlets on the same news in their own words: related, not the same story.
     article(folder, "venturebeat", "New York attorney general investigating WeWork", "VentureBeat", "2019-11-18", body(NYAG_VB))
     article(folder, "techcrunch", "NY attorney general reportedly investigating WeWork", "TechCrunch", "2019-11-18", body(NYAG_TC))
