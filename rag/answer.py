@@ -11,11 +11,14 @@ from llama_index.core.schema import QueryBundle
 
 from .errors import InputError
 from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPerArticle, MergeAdjacent, OnePerStory, also_in, to_passages
-from .citations import NAME, cite
+from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
+from .questions import UNKNOWN, Asked, coverage, holds, proximity, speaks_of
+from .questions import subject as named_in_question
+from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
-from .types import Answer, Passage
+from .types import Answer, Citation, Passage
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # invisible or bidi-flipping
 MAX_QUESTION_CHARS = 2000  # a question is a sentence or two; beyond this it is a paste, not a question
@@ -27,11 +30,24 @@ ABSTAIN_BELOW = 0.42
 SAME_SUBJECT_MARGIN = 0.15  # articles whose best sentence is this close to the best article's are about the same thing
 KEEP_WITHIN = 0.10  # further sentences must score within this of the best one
 MAX_SENTENCES = 3
+LOOKUP_SENTENCES = 2  # at most, for a lookup that asks for a kind of name or figure ("who", "how many"): the best two
+# A sentence answering a lookup must be about what the question names: at least this share of its names and figures
+# in the sentence, its neighbours or its headline ("the capital of Australia" is not answered from an article about the
+# Washington Capitals, however well "capital" matches).
+ABOUT_AT_LEAST = 0.6
+# For a sentence using the noun that names what is asked for ("Interior Minister Wolfgang Peschorn"), or the attribute
+# asked about ("what discount"), or a word close to it: a bonus, not a condition, since a single word's embedding is
+# a poor judge of what else means it (technique~technical 0.33, price~priced 0.90).
+NOUN_BONUS = 0.1
+ANSWER_SHORTLIST = 30  # sentences looked at for what a lookup asks for (2.4 ms each the first time, remembered after)
 # Embedding the candidate sentences was 90 % of an extractive answer's time (18 sentences, ~270 ms fp32 at the
 # median on 2 AVX2 cores). Only the sentences that rank best on the cheap signals (their passage's cosine, term
 # overlap, answer type) are embedded; see benchmarks/shortlist.py for how many were needed.
 SHORTLIST = 10
 OVERLAP_WEIGHT = 0.3
+# The words around an answer in a sentence count like the words of the whole sentence (OVERLAP_WEIGHT): a sentence
+# naming the answer beside the question's words is likelier to give it than one naming it among other things.
+PROXIMITY_WEIGHT = OVERLAP_WEIGHT
 SIDE_SHORTLIST = 4  # further sentences embedded per side of a comparison, the best on that side's terms
 # A sentence is read in its article's context: it scores this share of how far its article's best passage ranks
 # below the best one (fused retrieval score). In tests/test_retrieve.py six city articles alike but for the name
@@ -169,6 +185,12 @@ def quotable(text: str) -> bool:
 
 
 
+def term_weights(question: str, texts: list[str]) -> dict[str, float]:
+    """The question's content-word stems, each weighted by its rarity among the texts (as weighted_overlap weighs them)."""
+    bags = [words(t) for t in texts]
+    return {w: float(np.log(1 + len(bags) / (1 + sum(w in b for b in bags)))) for w in words(question)}
+
+
 def weighted_overlap(question: str, texts: list[str], context: list[set[str]] | None = None) -> np.ndarray:
     """Share of the question's content words each text contains, each word weighted by its rarity among the texts,
     so that "Stepwise Star" counts for more than "video generation" in an article about video generation. context:
@@ -277,12 +299,26 @@ class Extractive:
         extra = [int(j) for half in halves for j in np.argsort(-np.where(ok & ~off_subject, half, -1.0), kind="stable")[:SIDE_SHORTLIST]
                  if half[j] > 0 and ok[j] and not off_subject[j]]
         timely = self.library.settings.recency_weight * timeliness(when, [passages[c[0]] for c in candidates], passages)
+        # A sentence that itself names the time asked about ("In 2023, many entrepreneurs ...") speaks of then.
+        timely = timely + TYPE_BONUS * np.array([names_time(when, t) for t in texts])
         prior = prior + timely  # so the sentences of the right time are among those embedded
         titles = [passages[c[0]].meta["title"] or "" for c in candidates]
+        wants = read_question(question) if kind is LOOKUP else Asked()
+        answering = np.zeros(len(texts), dtype=bool)
+        if wants.wants or wants.focus or wants.attribute:
+            # The sentence that names what a lookup asks for is often not among those closest to its wording ("Interior
+            # Minister Wolfgang Peschorn ... said" for "which minister announced"): of the sentences best on the cheap
+            # signals, those that name it are embedded whatever the shortlist.
+            cheap = prior + OVERLAP_WEIGHT * weighted_overlap(subject, texts)
+            wide = [int(j) for j in np.argsort(-np.where(ok, cheap, -np.inf), kind="stable")[:ANSWER_SHORTLIST] if ok[j]]
+            given = dict(zip(wide, holds(wants, question, [texts[j] for j in wide])))
+            answering[wide] = [bool(given[j]) for j in wide]
+            extra = extra + [j for j in wide if answering[j]]
         score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider, titles, extra)
-        relevance = {}
+        relevance, articles_cosine = {}, {}
         for p in passages:
             relevance[p.article_id] = max(relevance.get(p.article_id, -np.inf), p.score)
+            articles_cosine[p.article_id] = max(articles_cosine.get(p.article_id, -np.inf), p.cosine)
         score += ARTICLE_WEIGHT * (np.array([relevance[passages[c[0]].article_id] for c in candidates]) - max(relevance.values()))
         score += timely
         for j in range(1, len(texts)):
@@ -293,22 +329,151 @@ class Extractive:
         if cos.max() < self.abstain_below and not (kind is not LOOKUP and wanted and any(n == wanted for n in named)):
             return abstain(asked, passages, self.name, float(cos.max()))
         score[~ok | off_subject] = -np.inf
-        picked = select(kind, score, vecs, texts, continues, named, len(wanted), halves, same)
-        if not picked:
+        twins = repeated(texts, score)
+        score[list(twins)] = -np.inf
+        if wants.wants or wants.focus or wants.attribute:
+            # A lookup is answered by a sentence that names what it asks for (someone for "who", an amount for "how
+            # much"), not by the best restatement of its premise; when none near the best does, the articles don't say.
+            shown = [int(j) for j in np.flatnonzero(np.isfinite(score)) if j not in given]
+            given.update(zip(shown, holds(wants, question, [texts[j] for j in shown])))
+            answering = np.array([bool(given.get(j)) and np.isfinite(score[j]) for j in range(len(texts))])
+            if wants.attribute:
+                # "the capital of Australia": a sentence that does not speak of a capital does not give it.
+                answering &= np.array([speaks_of(wants.attribute, t, self.library.embedder.embed) if answering[j] else False
+                                       for j, t in enumerate(texts)])
+            for noun in (wants.noun, *wants.focus):
+                if noun:
+                    score += NOUN_BONUS * np.array([speaks_of(noun, t, self.library.embedder.embed) for t in texts])
+            if wants.wants:
+                terms = term_weights(question, texts)
+                score += PROXIMITY_WEIGHT * np.array([proximity(terms, texts[j], given[j]) if answering[j] else 0.0 for j in range(len(texts))])
+            # ... and that is about what the question names, read with its neighbours and its headline ("Interior
+            # Minister Wolfgang Peschorn ... said" is about Hitler's birth house by its article's title), in an
+            # article close to the question.
+            asked_names = named_in_question(question)
+            top = max(articles_cosine.values()) - SAME_SUBJECT_MARGIN
+            for j in np.flatnonzero(answering):
+                aid = passages[candidates[j][0]].article_id
+                around = " ".join([titles[j], texts[j - 1] if same[j] else "", texts[j], texts[j + 1] if j + 1 < len(texts) and same[j + 1] else ""])
+                # A quotation is about its article's subject without naming it ("If you don't have a big booster,
+                # you're not going to make it," Stafford said): in one of the articles closest to the question, the
+                # names anywhere in its article count.
+                leading = articles_cosine[aid] >= top
+                about = coverage(asked_names, around) >= ABOUT_AT_LEAST or (leading and QUOTED.search(texts[j]) is not None and
+                                                                           coverage(asked_names, f"{titles[j]} {self.library.articles[aid]['text']}") >= ABOUT_AT_LEAST)
+                answering[j] = (cos[j] >= self.abstain_below or leading) and about
+            # An article saying the fact is not known ("US pricing has not been confirmed") outranks a sentence giving
+            # another figure near it ("European pricing will start at 71,350 euro").
+            unknown = [j for j in np.flatnonzero(np.isfinite(score)) if UNKNOWN.search(texts[j])
+                       and coverage(asked_names, f"{titles[j]} {texts[j]}") == 1.0]
+            if not answering.any() or (unknown and max(score[unknown]) >= score[answering].max()):
+                return not_stated(asked, passages, candidates, score, self.name, float(cos.max()))
+            score[~answering] = -np.inf
+        # A lookup that names what it asks for is answered by the one sentence that gives it; other lookups by at
+        # most two (a third restated the first on real news, and pushed answers past 45 words).
+        limit = kind if kind is not LOOKUP else replace(LOOKUP, sentences=LOOKUP_SENTENCES if wants.wants else MAX_SENTENCES)
+        picked = select(limit, score, vecs, texts, continues, named, len(wanted), halves, same)
+        units = with_context(picked, texts, ok, same)
+        units = list({" ".join(re.findall(r"\w+", " ".join(texts[j] for j in u).lower())): u for u in reversed(units)}.values())[::-1]
+        if not units:
             return abstain(asked, passages, self.name, float(cos.max()))
-        # Oldest article first, and within an article in the order of the text; for "latest" the newest first, each
-        # sentence with its date, since the sources may disagree as the story moved on.
-        picked.sort(key=lambda j: (passages[candidates[j][0]].meta["date"], passages[candidates[j][0]].article_id, candidates[j][1]))
+        # A lookup's best sentence first; a broad answer oldest article first, and within an article in the order of
+        # the text; for "latest" the newest first, each sentence with its date, since the sources may disagree as the
+        # story moved on.
+        if kind is not LOOKUP:
+            units.sort(key=lambda u: (passages[candidates[u[0]][0]].meta["date"], passages[candidates[u[0]][0]].article_id, candidates[u[0]][1]))
         if latest:
-            picked.sort(key=lambda j: passages[candidates[j][0]].meta["date"] or "", reverse=True)
-        citations, parts = [], []
-        for j in picked:
-            i, s, e, text = candidates[j]
-            citations.append(cite(len(citations) + 1, passages[i], text, s, e))
+            units.sort(key=lambda u: passages[candidates[u[0]][0]].meta["date"] or "", reverse=True)
+        citations: dict[str, Citation] = {}
+        parts = []
+        for u in units:
+            i, s, e = candidates[u[0]][0], candidates[u[0]][1], candidates[u[-1]][2]
+            article = self.library.articles[passages[i].article_id]["text"]
+            text = article[s:e]
+            c = citations.get(passages[i].article_id)
+            if c is None:
+                c = citations[passages[i].article_id] = cite(len(citations) + 1, passages[i], text, s, e)
+            else:
+                quote_more(c, passages[i], text, s, e, article)
+            for k in twins.get(u[-1], []):
+                also(c, passages[candidates[k][0]])
             dated = f"{long_date(passages[i].meta['date'])}: " if latest else ""
-            parts.append(f"{dated}{text} [{len(citations)}]")
-        return Answer(question=asked, answer=" ".join(parts), citations=citations, abstained=False, mode=self.name,
+            parts.append(f"{dated}{text} [{c.n}]")
+        return Answer(question=asked, answer=" ".join(parts), citations=list(citations.values()), abstained=False, mode=self.name,
                       confidence=float(cos.max()))
+
+
+def names_time(when, text: str) -> bool:
+    """Whether a sentence names the date or year a question asks about (not "latest" or a span of days ago)."""
+    if when is None or when.latest:
+        return False
+    marks = re.findall(r"\b(?:19|20)\d\d\b|\b\d{1,2}\b|[a-z]{3,}", when.phrase.lower())
+    marks = [m for m in marks if m.isdigit() or m[:3] in MONTHS]
+    low = text.lower()
+    return bool(marks) and all(re.search(rf"\b{re.escape(m if m.isdigit() else m[:3])}", low) for m in marks)
+
+
+MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
+def repeated(texts: list[str], score: np.ndarray) -> dict[int, list[int]]:
+    """Sentences said more than once (a newsletter page repeating its lead, two articles sharing a wire sentence): for
+    each sentence kept, the others that say the same; only the best-scoring of each is quoted."""
+    groups: dict[str, list[int]] = {}
+    for j in np.argsort(-score, kind="stable"):
+        if np.isfinite(score[j]):
+            groups.setdefault(" ".join(re.findall(r"\w+", texts[j].lower())), []).append(int(j))
+    return {g[0]: g[1:] for g in groups.values() if len(g) > 1}
+
+
+# A sentence that leans on the one before it: it opens with a conjunction or a word pointing back, or it carries on
+# a quotation the sentence before opened.
+QUOTED = re.compile(r"[\"“”]")
+LEANS = re.compile(r"^\W*(and|but|or|so|yet|also|still|(this|that|these|those)(?!\s+(year|week|month|morning|afternoon|evening|"
+                   r"night|season|summer|winter|spring|fall|autumn|time|weekend|decade|century|article|story|report|"
+                   r"piece|post|page|video|newsletter)\b)|such|it|its|he|she|they|"
+                   r"his|her|their|him|them|there|then|thus|hence|however|meanwhile|instead|otherwise|moreover|furthermore|"
+                   r"besides|nevertheless|of course|in addition|as a result|for example|for instance|likewise|similarly|"
+                   r"the same|another)\b", re.I)
+
+
+def leans(previous: str, text: str) -> bool:
+    """Whether text cannot stand without the sentence before it: it opens with a word pointing back, or it is the
+    second half of a quotation (the sentence before opens one that this one closes)."""
+    opened = previous.count("“") > previous.count("”") or previous.count('"') % 2 == 1
+    closes = re.search(r"^[^“\"]*[”\"]", text) is not None
+    return bool(LEANS.match(text)) or (opened and closes)
+
+
+def with_context(picked: list[int], texts: list[str], ok: np.ndarray, same: list[bool]) -> list[list[int]]:
+    """The picked sentences as quotable units: one that leans on the sentence before it ("And, based on these broad
+    qualifiers, Stadia delivers.") is quoted together with that one, or left out when that one cannot be quoted."""
+    units: list[list[int]] = []
+    taken: set[int] = set()
+    for j in picked:
+        unit = [j]
+        while unit[0] > 0 and same[unit[0]] and leans(texts[unit[0] - 1], texts[unit[0]]) and len(unit) < 3:
+            unit.insert(0, unit[0] - 1)
+        if not same[unit[0]] and unit[0] > 0 and LEANS.match(texts[unit[0]]) or not all(ok[k] for k in unit[:-1]):
+            continue  # what it leans on was not retrieved, or cannot be quoted
+        unit = [k for k in unit if k not in taken]  # a lead already quoted stays where it is quoted
+        if unit and unit[-1] == j:
+            units.append(unit)
+            taken.update(unit)
+    return units
+
+
+def not_stated(question: str, passages: list[Passage], candidates: list, score: np.ndarray, mode: str, confidence: float) -> Answer:
+    """The articles hold no sentence that gives what the question asks for. When the closest sentence says the fact is
+    not known ("US pricing has not been confirmed"), that is the answer, quoted; else the closest articles."""
+    best = int(np.argmax(score))
+    close = [j for j in np.argsort(-score) if np.isfinite(score[j]) and score[j] >= score[best] - KEEP_WITHIN]
+    unknown = next((int(j) for j in close if UNKNOWN.search(candidates[j][3])), None)
+    if unknown is None:
+        return abstain(question, passages, mode, confidence)
+    i, s, e, text = candidates[unknown]
+    return Answer(question=question, answer=f"The articles don't say. {text} [1]", citations=[cite(1, passages[i], text, s, e)],
+                  abstained=True, mode=mode, confidence=confidence)
 
 
 def published(when) -> tuple[str | None, str | None]:

@@ -94,16 +94,17 @@ def names(claim: str, source: str) -> list[str]:
     return found
 
 
+def named_in(name: str, have: set[str]) -> bool:
+    """Whether a name (lower case) is among a text's words, up to a plural or a demonym (Austrian: Austria)."""
+    stems = [name, name.removesuffix("s")] + [name.removesuffix(end) + a for end in DEMONYM_ENDS if name.endswith(end) for a in ("", "a")]
+    return any(s in have for s in stems)
+
+
 def names_match(claim: str, source: str) -> bool:
     """Every name the claim states occurs in the source, up to a plural or a demonym: a model's invented person
     or company resembles the real sentence closely enough to pass on similarity alone."""
     have = set(re.findall(r"\w+", source.lower()))
-
-    def present(name: str) -> bool:
-        stems = [name, name.removesuffix("s")] + [name.removesuffix(end) + a for end in DEMONYM_ENDS if name.endswith(end) for a in ("", "a")]
-        return any(s in have for s in stems)
-
-    return all(present(n) for n in names(claim, source))
+    return all(named_in(n, have) for n in names(claim, source))
 
 
 def cite(n: int, p: Passage, quote: str, qs: int, qe: int) -> Citation:
@@ -112,6 +113,24 @@ def cite(n: int, p: Passage, quote: str, qs: int, qe: int) -> Citation:
     return Citation(n=n, title=m["title"], outlet=m["outlet"], author=m["author"], date=m["date"], url=m["url"],
                     path=m["source"], passage=p.text, quote=quote, article_id=p.article_id, start=p.start, end=p.end,
                     quote_start=qs, quote_end=qe, also=m.get("also", []))
+
+
+def quote_more(c: Citation, p: Passage, quote: str, qs: int, qe: int, article: str):
+    """Cite one more sentence of c's article: it joins c's quotes, and c's passage grows to hold p's."""
+    if (qs, qe) in c.quote_spans:
+        return
+    c.quotes.append(quote)
+    c.quote_spans.append((qs, qe))
+    if p.start < c.start or p.end > c.end:
+        c.start, c.end = min(c.start, p.start), max(c.end, p.end)
+        c.passage = article[c.start:c.end]
+
+
+def also(c: Citation, p: Passage):
+    """List p's article under c's "also in": it says the same sentence."""
+    m = p.meta
+    if p.article_id != c.article_id and all((a.get("url"), a.get("title")) != (m["url"], m["title"]) for a in c.also):
+        c.also = [*c.also, {"title": m["title"], "outlet": m["outlet"], "date": m["date"], "url": m["url"]}]
 
 
 @dataclass
@@ -177,16 +196,20 @@ def support(claims: list[tuple[str, list[int]]], passages: list[Passage], articl
     return best
 
 
-def cited(claims: list[str], supports: list[Span | None], passages: list[Passage]) -> tuple[str, list[Citation]]:
-    """The supported claims, each followed by its source's marker, sources numbered in order of first use."""
-    numbering: dict[int, Citation] = {}
+def cited(claims: list[str], supports: list[Span | None], passages: list[Passage], articles: dict) -> tuple[str, list[Citation]]:
+    """The supported claims, each followed by its source's marker: one number per article, in order of first use,
+    its citation quoting every sentence that supports a claim."""
+    numbering: dict[str, Citation] = {}
     kept = []
     for claim, s in zip(claims, supports):
         if s is None:
             continue
-        if s.passage not in numbering:
-            numbering[s.passage] = cite(len(numbering) + 1, passages[s.passage], s.text, s.start, s.end)
-        kept.append(f"{claim} [{numbering[s.passage].n}]")
+        p = passages[s.passage]
+        if p.article_id not in numbering:
+            numbering[p.article_id] = cite(len(numbering) + 1, p, s.text, s.start, s.end)
+        else:
+            quote_more(numbering[p.article_id], p, s.text, s.start, s.end, articles[p.article_id]["text"])
+        kept.append(f"{claim} [{numbering[p.article_id].n}]")
     return " ".join(kept), list(numbering.values())
 
 
@@ -194,4 +217,4 @@ def check(text: str, passages: list[Passage], articles: dict, embedder: Embedder
     """Keep only sentences a source supports, each followed by the marker of the source that supports it (the one
     it names when that one does, else the best other); markers naming no source are dropped."""
     claims = claims_of(text, len(passages))
-    return cited([c for c, _ in claims], support(claims, passages, articles, embedder), passages)
+    return cited([c for c, _ in claims], support(claims, passages, articles, embedder), passages, articles)

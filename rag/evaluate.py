@@ -115,7 +115,7 @@ def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None, furn
             ok = not a.abstained and all(holds(a.answer, e) for e in case.expect)
             answered.append(ok)
             first.append(not a.abstained and all(holds(first_claim(a.answer), e) for e in case.expect))
-            cited.append(not a.abstained and all(any(holds(c.quote, e) for c in a.citations) for e in case.expect))
+            cited.append(not a.abstained and all(any(holds(q, e) for c in a.citations for q in c.quotes) for e in case.expect))
             by_kind.setdefault(case.kind or "lookup", []).append(ok)
             if not a.abstained:
                 factoid_words.append(len(MARKER.sub("", a.answer).split()))
@@ -125,7 +125,7 @@ def evaluate(engine: NewsdeskQueryEngine, cases: list[Case], progress=None, furn
             lengths.append(len(text.split()))
         articles = [c.title + c.url + c.path for c in a.citations]
         twice += len(articles) != len(set(articles))
-        quotes = [q for c in a.citations for q in (getattr(c, "quotes", None) or [c.quote])]
+        quotes = [q for c in a.citations for q in c.quotes]
         furnished += bool(furniture and any(furniture(q) for q in quotes))
         if progress:
             progress()

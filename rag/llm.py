@@ -141,7 +141,7 @@ class LLMAnswerer:
         supports = support(claims, passages, self.library.articles, self.library.embedder)
         said = [c for c, _ in claims]
         relevant = self.on_topic(question, qvec, said, [c.quote for c in quoted.citations])
-        return cited(said, [s if ok else None for s, ok in zip(supports, relevant)], passages)
+        return cited(said, [s if ok else None for s, ok in zip(supports, relevant)], passages, self.library.articles)
 
     def on_topic(self, question: str, qvec: list[float], claims: list[str], quotes: list[str]) -> list[bool]:
         """Which claims answer the question: a small model often copies source sentences that are true but beside

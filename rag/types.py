@@ -140,10 +140,16 @@ class Citation:
     quote_start: int = 0  # offsets of the quote in the article
     quote_end: int = 0
     also: list[dict] = field(default_factory=list)  # the story's other articles: title, outlet, date, url
+    quotes: list[str] = field(default_factory=list)  # every sentence the answer quotes from this article, in answer order
+    quote_spans: list[tuple[int, int]] = field(default_factory=list)  # their offsets in the article
+
+    def __post_init__(self):
+        if not self.quotes and self.quote:
+            self.quotes, self.quote_spans = [self.quote], [(self.quote_start, self.quote_end)]
 
     def public(self, paths: bool = True) -> dict:
         """The citation as JSON; paths=False leaves out where the article's file lies (for remote callers)."""
-        keys = ("n", "title", "outlet", "author", "date", "url", "path", "passage", "quote", "also")
+        keys = ("n", "title", "outlet", "author", "date", "url", "path", "passage", "quote", "quotes", "also")
         return {k: getattr(self, k) for k in keys if paths or k != "path"}
 
     def also_in(self, shown: int = 2) -> str:

@@ -68,7 +68,7 @@ def test_ask_json_on_a_store_of_the_corpus(corpus_library, tmp_path):
     result = run_cli("ask", "--json", "How many H100 GPUs did Meta use to train Movie Gen?", home=home)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert "6144" in answer["answer"] and any("6144" in c["quote"] for c in answer["citations"])
+    assert "6144" in answer["answer"] and any("6144" in q for c in answer["citations"] for q in c["quotes"])
 
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "Where did Pika first operate when it debuted?"}\nWhat is the capital of Australia?\n\n' + "x" * 10_000 + "\n")

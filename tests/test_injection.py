@@ -122,7 +122,7 @@ def glimmerfen(tmp_path_factory, embedder):
 
 
 def never_cites_the_instruction(answer):
-    assert all(INJECTED not in c.quote and "Ignore" not in c.quote for c in answer.citations)
+    assert all(INJECTED not in q and "Ignore" not in q for c in answer.citations for q in c.quotes)
     assert "Ignore" not in answer.answer
 
 

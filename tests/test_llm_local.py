@@ -19,7 +19,7 @@ def test_local_answers_stream_and_every_sentence_is_cited(local_engine):
     claims = re.findall(r"[^\[\]]+?\[(\d+)\]", a.answer)
     assert claims and {int(n) for n in claims} == {c.n for c in a.citations}
     for c in a.citations:
-        assert c.quote in c.passage and c.outlet == "36Kr"
+        assert all(q in c.passage for q in c.quotes) and c.outlet == "36Kr"
 
 
 def test_local_mode_abstains_without_asking_the_model(local_engine):

@@ -27,7 +27,7 @@ def test_openai_mode_streams_and_cites_only_supported_sentences(openai_library):
     claims = re.findall(r"[^\[\]]+?\[(\d+)\]", a.answer)
     assert {int(n) for n in claims} == {c.n for c in a.citations}
     for c in a.citations:
-        assert c.quote in c.passage and f"[{c.n}]" in a.answer
+        assert all(q in c.passage for q in c.quotes) and f"[{c.n}]" in a.answer
 
 
 def test_openai_mode_condenses_follow_ups_and_abstains(openai_library):

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from rag.errors import BusyError
+from rag.boilerplate import sentence_keys
 from rag.manifest import Catalog, Manifest
 from rag.postgres import PostgresManifest
 from rag.types import Article
@@ -38,7 +39,8 @@ def manifests(postgres_url, tmp_path):  # noqa: F811
     sqlite, pg = Manifest(tmp_path / "manifest.sqlite"), PostgresManifest(postgres_url)
     yield sqlite, pg
     sqlite.close()
-    pg.db.execute("DROP TABLE IF EXISTS articles, stale, meta, story_of, story_bands, lexical, titles, sources, fetched CASCADE")
+    pg.db.execute("DROP TABLE IF EXISTS articles, stale, meta, story_of, story_bands, lexical, titles, sources, fetched, "
+                  "outlet_sentences, unclean CASCADE")
     pg.close()
 
 
@@ -67,6 +69,10 @@ def view(m) -> dict:
         "newest": [tuple(r) for r in m.newest(2)],
         "members": rows(m.story_members(DOCS[0].id)),
         "filtered": [sorted(cid for cid, _ in m.search_terms("storm harbour", 10, **f)) for f in FILTERS],
+        # outlet boilerplate: each live article's sentence keys with its story, and the articles to clean again
+        "sentences": rows(m.run("SELECT key, article_id, story_id FROM outlet_sentences")),
+        "boilerplate": sorted(m.boilerplate([k for a in DOCS for k in sentence_keys(a.outlet, a.text)])),
+        "unclean": m.unclean(),
     }
 
 
@@ -257,7 +263,7 @@ def test_two_servers_on_two_empty_homes_share_one_collection(tmp_path, postgres_
             a = answers(url)
             assert "November" in a["answer"] and "March" not in a["answer"], a
             for c in a["citations"]:
-                assert c["quote"] in LIGHTHOUSE.format(month="November"), c
+                assert all(q in LIGHTHOUSE.format(month="November") for q in c["quotes"]), c
 
         repaired = run_cli("check", "--repair", home=homes["ingester"], env=env)
         assert repaired.returncode == 0 and "repaired" in repaired.stdout, repaired.stdout + repaired.stderr
@@ -269,7 +275,7 @@ def test_two_servers_on_two_empty_homes_share_one_collection(tmp_path, postgres_
             a = answers(url)
             assert "March" in a["answer"] and "November" not in a["answer"], a
             for c in a["citations"]:
-                assert c["quote"] in LIGHTHOUSE.format(month="March"), c
+                assert all(q in LIGHTHOUSE.format(month="March") for q in c["quotes"]), c
     finally:
         for proc, _ in servers:
             stop(proc)

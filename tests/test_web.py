@@ -121,10 +121,10 @@ def ask(url: str, question: str) -> dict:
 def test_the_ask_endpoint_answers_with_citations_and_abstains(site):
     a = ask(site["url"], "How many H100 GPUs did Meta use to train Movie Gen?")
     assert "6144" in a["answer"] and not a["abstained"] and a["mode"] == "extractive"
-    assert any("6144" in c["quote"] for c in a["citations"])
+    assert any("6144" in q for c in a["citations"] for q in c["quotes"])
     assert set(a) == {"question", "answer", "citations", "abstained", "mode", "timeline", "timings_ms"}
     assert ask(site["url"], "What is the capital of Australia?")["abstained"] is True
-    assert all(set(c) == {"n", "title", "outlet", "author", "date", "url", "passage", "quote", "also"} for c in a["citations"])
+    assert all(set(c) == {"n", "title", "outlet", "author", "date", "url", "passage", "quote", "quotes", "also"} for c in a["citations"])
 
 
 def test_the_open_server_takes_no_uploads_and_tells_no_file_paths(site):
@@ -273,6 +273,31 @@ def test_a_browser_gets_a_lookup_a_list_and_an_overview_each_cited(site):
                                       e = e.parentElement) { e.style.height = 'auto'; e.style.maxHeight = 'none'; e.style.overflow = 'visible'; } }""")
         page.wait_for_timeout(500)
         page.locator(".bubble-wrap, [role=log]").first.screenshot(path=str(ARTIFACTS / "three-answers.png"))
+        browser.close()
+
+
+def test_a_browser_sees_one_article_cited_once_with_every_quoted_sentence_marked_and_a_refused_question(site):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser, page, box = open_chat(p, site["url"])
+        box.fill("What do we know about Meta's Movie Gen?")
+        box.press("Enter")
+        page.get_by_text("Sources", exact=True).first.wait_for(timeout=60_000)
+        page.wait_for_selector(".source mark", timeout=60_000)
+        reply = page.locator(".bubble-wrap, [role=log]").first.inner_text()
+        assert "[1]" in reply and "[2]" not in reply, reply  # one article, one number
+        assert page.locator(".source").count() == 1 and page.locator(".source mark").count() >= 2
+        assert reply.count("“") >= 2  # each quoted sentence listed under its one source
+        page.screenshot(path=str(ARTIFACTS / "one-citation.png"), full_page=True)
+
+        box.fill("What is the capital of Australia?")
+        box.press("Enter")
+        page.get_by_text("The articles don't cover this", exact=False).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        assert "don't cover this" in page.locator(".bubble-wrap, [role=log]").first.inner_text().split("capital of Australia")[-1]
+        page.screenshot(path=str(ARTIFACTS / "refused.png"), full_page=True)
         browser.close()
 
 

@@ -231,7 +231,7 @@ def format_answer(answer) -> str:
             when = c.date[:10] or "undated"
             also = f" ({c.also_in()})" if c.also else ""
             lines.append(shown(f"[{c.n}] {c.title} — {c.outlet or 'unknown outlet'}, {when}{also} — {c.url or shown_path(c.path)}"))
-            lines.append(f"    “{shown(c.quote)}”")
+            lines += [f"    “{shown(q)}”" for q in c.quotes]
     return "\n".join(lines)
 
 
@@ -326,14 +326,15 @@ def cmd_check(args, settings: Settings) -> int:
 
     report = check(settings, repair=args.repair)
     consistent = report["repaired"] or not (report["missing_chunks"] or report["orphan_chunks"] or report["without_story"]
-                                            or report["unfinished_versions"] or not report["bm25_in_step"])
+                                            or report["unfinished_versions"] or not report["bm25_in_step"] or report["furniture"])
     if args.json:
         print(json.dumps(report))
     else:
         print(f"{report['articles']} articles, {report['chunks']} chunks; missing from the store {report['missing_chunks']}, "
               f"orphaned in the store {report['orphan_chunks']}, unfinished versions {report['unfinished_versions']}, "
               f"BM25 index {'in step' if report['bm25_in_step'] else 'behind'}"
-              + (f", articles without a story {report['without_story']}" if report["without_story"] else ""))
+              + (f", articles without a story {report['without_story']}" if report["without_story"] else "")
+              + (f", articles holding page furniture {report['furniture']}" if report["furniture"] else ""))
         print("repaired" if report["repaired"] else "consistent" if consistent else "inconsistent: run `newsdesk check --repair`")
     return 0 if consistent else 1
 

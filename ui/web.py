@@ -55,7 +55,7 @@ def article_link(c: Citation) -> str:
 
 def render_answer(a: Answer) -> str:
     """The chat message: the answer with its [n] markers, then its numbered sources."""
-    if a.abstained:
+    if a.abstained and not a.citations:
         return md_text(a.answer)
     # A timeline is a list, one dated line per story; other answers are prose.
     body = "\n".join(f"- {md_text(line)}" for line in a.answer.split("\n")) if a.timeline else md_text(a.answer)
@@ -64,21 +64,25 @@ def render_answer(a: Answer) -> str:
         links = [f"[stored text]({article_link(c)})"] + ([f"[original]({safe_url(c.url)})"] if safe_url(c.url) else [])
         also = f", {md_text(c.also_in())}" if c.also else ""
         lines.append(f"\\[{c.n}\\] *{md_text(c.title)}*, {md_text(c.outlet or 'unknown outlet')}, {md_text(c.date[:10] or 'undated')}{also} ({', '.join(links)})  ")
-        lines.append(f"“{md_text(c.quote)}”  ")
+        lines += [f"“{md_text(q)}”  " for q in c.quotes]
     return "\n".join(lines)
 
 
-def highlighted(text: str, start: int, end: int) -> str:
-    """text, HTML-escaped, with text[start:end] marked."""
-    e = html.escape
-    return f"{e(text[:start])}<mark>{e(text[start:end])}</mark>{e(text[end:])}"
+def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
+    """text, HTML-escaped, with each of the spans (offsets in text) marked."""
+    e, out, at = html.escape, [], 0
+    for start, end in sorted((max(s, 0), min(t, len(text))) for s, t in spans):
+        if start >= at and end > start:
+            out.append(f"{e(text[at:start])}<mark>{e(text[start:end])}</mark>")
+            at = end
+    return "".join(out) + e(text[at:])
 
 
 def render_sources(a: Answer | None) -> str:
     """The panel beside the chat: every source of the latest answer, its supporting sentence highlighted."""
     if a is None:
         return "<p class='meta'>Sources of the latest answer appear here.</p>"
-    if a.abstained:
+    if a.abstained and not a.citations:
         items = "".join(f"<li>{html.escape(c['title'])} ({html.escape(c['outlet'] or 'unknown outlet')}, {html.escape(c['date'][:10])})</li>"
                         for c in a.closest)
         return f"<p><b>The articles don't cover this.</b></p>" + (f"<p>Closest articles:</p><ul>{items}</ul>" if items else "")
@@ -88,7 +92,7 @@ def render_sources(a: Answer | None) -> str:
         url = safe_url(c.url)
         links = f"<a href='{e(article_link(c))}' target='_blank'>stored text</a>" + (f" · <a href='{e(url)}' target='_blank' rel='noopener noreferrer'>original</a>" if url else "")
         meta = " · ".join(e(x) for x in (c.outlet or "unknown outlet", c.author, c.date[:10] or "undated") if x)
-        passage = highlighted(c.passage, c.quote_start - c.start, c.quote_end - c.start)
+        passage = highlighted(c.passage, [(qs - c.start, qe - c.start) for qs, qe in c.quote_spans])
         ran = ", ".join((f"<a href='{e(safe_url(x['url']))}' target='_blank' rel='noopener noreferrer'>" if safe_url(x["url"]) else "<span>")
                         + f"{e(x['outlet'] or 'unnamed outlet')} ({e(x['date'][:10] or 'undated')})" + ("</a>" if safe_url(x["url"]) else "</span>")
                         for x in c.also)

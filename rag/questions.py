@@ -1,0 +1,343 @@
+"""What a factoid question asks for: the kind of thing its answer names (a person, a place, an amount of money, a
+date) and the attribute it asks about ("the capital of", "what discount"), read from its wording.
+
+A sentence that names nothing of that kind, or nothing the question does not already name, does not answer it:
+"T-Mobile CEO John Legere is stepping down" answers no "who replaces John Legere?"."""
+import re
+from dataclasses import dataclass
+
+PEOPLE = {"PERSON"}
+GROUPS = {"ORG", "NORP", "GPE"}  # "who won" may be a team, a country or a party
+PLACES = {"GPE", "LOC", "FAC"}
+TIMES = {"DATE", "TIME"}
+NUMBERS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
+MONEY = {"MONEY"}
+NAMED = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+
+# The nouns after "which"/"what" that say what kind of thing is asked for. Not exhaustive: a noun not here leaves the
+# question untyped, and its answer is then judged by the attribute alone.
+PERSON_NOUNS = set("""person people man woman men women boy girl child son daughter father mother wife husband brother sister
+player goalie coach manager owner founder cofounder co-founder ceo executive president chairman chairwoman chair director
+minister secretary senator governor mayor lawmaker official spokesman spokeswoman spokesperson scientist researcher
+professor doctor physician surgeon nurse lawyer attorney judge prosecutor officer sergeant detective agent author
+writer journalist reporter editor actor actress singer rapper artist musician producer star athlete striker goalkeeper
+keeper quarterback pitcher lineman linebacker cornerback safety receiver defenseman forward midfielder defender winger
+driver pilot astronaut aide adviser advisor analyst economist investor leader candidate ambassador envoy diplomat
+general commander soldier victim suspect killer gunman attacker hunter passenger student teacher member speaker host
+presenter anchor publicist designer engineer architect chef king queen prince princess pope bishop priest rabbi imam
+scholar expert historian critic rival opponent winner champion heir successor predecessor ombudsman commissioner
+chancellor premier lawmaker congressman congresswoman representative footballer cricketer golfer boxer swimmer skier
+cyclist runner jockey buyer seller trader banker teenager worker employee staffer fighter""".split())
+PLACE_NOUNS = set("""city town village country nation state province county region area district neighborhood neighbourhood
+island continent place location venue stadium arena street road port airport mountain river lake sea ocean park
+building hotel mall prison jail camp facility plant factory base border""".split())
+GROUP_NOUNS = set("""company firm team club carrier airline party agency network group bank university school college
+organization organisation outlet newspaper publication label studio brand retailer manufacturer automaker carmaker
+startup business union charity government ministry department court hospital broadcaster channel website platform
+app service provider supplier""".split())
+TIME_NOUNS = set("year date day month time season decade century week weekend hour night morning evening afternoon".split())
+NUMBER_NOUNS = set("""number amount total share percentage percent proportion fraction rate ratio score age height length
+distance speed temperature size population capacity range weight margin""".split())
+MONEY_NOUNS = set("""price cost fee fine salary worth budget revenue profit loss sales value payment compensation bonus bail
+bond damages severance""".split())
+MONEY_WORDS = (r"cost|costs|costing|pay|paid|pays|paying|price|priced|worth|spend|spent|spending|raise|raised|fine|fined|"
+               r"charge|charged|earn|earned|sell|sold|buy|bought|value|valued|revenue|salary|budget|fund|funding|invest|"
+               r"invested|owe|owed|fee|damages|severance|compensation")
+TITLE_NOUNS = set("title name names nickname slogan motto hashtag headline".split())
+# Words that say only what kind of thing is asked for: the entity kind checks them, no word of the answer need echo them.
+KIND_WORDS = set("name names title number amount date time year place location person".split())
+LEXICON = PERSON_NOUNS | PLACE_NOUNS | GROUP_NOUNS | TIME_NOUNS | NUMBER_NOUNS | MONEY_NOUNS | TITLE_NOUNS
+AUXILIARIES = set("did does do is was are were has have had will would can could should may might must".split())
+
+STOP = set("""the a an of in on at to for from by with and or is are was were be been being do does did has have had will
+would can could should may might this that these those it its their his her they them he she you we i as about into
+than then there what which who whom whose when where why how many much""".split())
+
+
+@dataclass(frozen=True)
+class Asked:
+    """wants: entity labels one of which the answer must name (and the question not); empty when the wording does
+    not say. focus: the word for what is asked about ("discount" in "what discount"), which a sentence using is
+    likelier to answer."""
+    wants: frozenset = frozenset()
+    focus: tuple = ()
+    numeric: bool = False  # a number the question does not hold will do, where the entity recogniser misses one
+    noun: str = ""  # the noun naming what is asked for ("which Austrian minister"): a sentence using it is likelier the answer
+    attribute: str = ""  # "the capital of Australia": an answer must speak of the capital, not only name a city
+
+
+def singular(word: str) -> str:
+    word = re.sub(r"['’]s$", "", word)
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+
+
+def nouns(question: str, start: int) -> list[tuple[str, str]]:
+    """The (word, part of speech) of the noun phrase that starts at offset `start` of the question, up to its verb:
+    "Which Cleveland defensive lineman said ..." -> Cleveland, defensive, lineman."""
+    from .entities import parts_of_speech
+
+    out = []
+    for offset, word, pos in parts_of_speech(question):
+        if offset < start:
+            continue
+        if pos in ("NOUN", "PROPN", "ADJ", "NUM") or word.lower() == "of" or (pos == "PUNCT" and word == "-"):
+            out.append((singular(word.lower()), pos))
+        elif out or pos not in ("DET", "ADV", "SPACE"):
+            break
+    return out
+
+
+def kind_of_noun(noun: str) -> frozenset:
+    if noun in PERSON_NOUNS or (noun not in LEXICON and re.search(r"..(ist|ian|man|woman)$", noun)):
+        return frozenset(PEOPLE)
+    # The recogniser often tells places, buildings and organisations apart wrongly ("Hoa Lo prison", "Chaoyang
+    # Hospital"): for a place or an organisation, a name of any of these kinds will do.
+    if noun in PLACE_NOUNS or noun in GROUP_NOUNS:
+        return frozenset(NAMED - PEOPLE)
+    if noun in TIME_NOUNS:
+        return frozenset(TIMES)
+    if noun in MONEY_NOUNS:
+        return frozenset(MONEY)
+    if noun in NUMBER_NOUNS:
+        return frozenset(NUMBERS | TIMES) if noun == "age" else frozenset(NUMBERS)
+    return frozenset()
+
+
+def kind_of_phrase(question: str, start: int, head_first: bool = False) -> tuple[frozenset, str]:
+    """The kind of the thing the noun phrase at `start` names, and its head noun: its last common noun ("which
+    Beijing hospital", "which University of Washington professor"), or with head_first its first ("the group of
+    WeWork employees" is a group). No kind when the head is not a known kind of thing ("what discount")."""
+    common = [w for w, pos in nouns(question, start) if pos == "NOUN" and w != "of"]
+    if not common:
+        return frozenset(), ""
+    head = common[0] if head_first else common[-1]
+    return kind_of_noun(head), head
+
+
+def read(question: str) -> Asked:
+    """What a lookup question asks for."""
+    question = " ".join(question.split())
+    low = question.lower()
+    # "what is the name of the hunter", "what is the capital of Australia": the attribute is the noun before "of";
+    # a name or title asks for whatever the noun after "of" names.
+    m = re.search(r"\b(?:what|which)\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her)\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+of\s+(.+)", low)
+    if m:
+        attribute, rest = singular(m.group(1)), m.group(2)
+        if attribute in TITLE_NOUNS:
+            kind, _ = kind_of_phrase(question, m.start(2), head_first=True)
+            return Asked(kind if kind & PEOPLE else frozenset(NAMED))
+        kind = kind_of_noun(attribute)
+        plain_kind = attribute in KIND_WORDS or attribute in NUMBER_NOUNS | MONEY_NOUNS | TIME_NOUNS
+        return Asked(kind, () if kind or attribute in KIND_WORDS else (attribute,), bool(kind & (NUMBERS | MONEY)),
+                     attribute=attribute if not plain_kind else "")
+    if re.search(r"\b(?:what|how)\s+(?:is|are|was|were)\s+.+\bcalled\b|\bwhat\s+(?:is|was)\s+(?:his|her|their|its)\s+name\b", low):
+        return Asked(frozenset(NAMED))
+    opening = re.search(r"\b(who|whom|whose|when|where|why|how|which|what)\b(.*)", low)
+    if not opening:
+        return Asked()
+    wh, rest = opening.group(1), opening.group(2)
+    after = opening.start(2)
+    if wh in ("who", "whom", "whose"):
+        # "who is the chief executive of Boeing" asks for a person; "who won" may be a team or a country.
+        role = re.match(r"\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her)\s+(?:[\w-]+\s+){0,2}?([\w-]+)\b", rest)
+        return Asked(frozenset(PEOPLE if role and singular(role.group(1)) in PERSON_NOUNS else PEOPLE | GROUPS))
+    if wh == "when":
+        return Asked(frozenset(TIMES))
+    if wh == "where":
+        return Asked(frozenset(PLACES | {"ORG"}), numeric=True)
+    if wh == "how":
+        m = re.match(r"\s+(many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy|wide)\b(.*)", rest)
+        if not m:
+            return Asked()
+        what, tail = m.group(1), m.group(2)
+        if what == "much" and re.search(rf"\b(?:{MONEY_WORDS})\b|\$|money|dollars|euros|pounds", tail):
+            return Asked(frozenset(MONEY), numeric=True)
+        if what in ("long", "old", "often"):
+            return Asked(frozenset(NUMBERS | TIMES), numeric=True)
+        if what == "many":  # a count, not an amount of money
+            return Asked(frozenset(NUMBERS - MONEY), numeric=True)
+        return Asked(frozenset(NUMBERS), numeric=True)
+    if wh in ("which", "what"):
+        if wh == "what" and re.search(r"\b(?:does|did|do|will|would|could|should)\b.*\b(?:cost|costs)\b", rest):
+            return Asked(frozenset(MONEY), numeric=True)
+        kind, noun = kind_of_phrase(question, after)
+        if kind:
+            return Asked(kind, (), bool(kind & (NUMBERS | MONEY)), noun)
+        if noun in TITLE_NOUNS:
+            return Asked(frozenset(NAMED))
+        # "what discount", "what injury", "what rating": the noun is the attribute, the answer's kind unknown.
+        if noun and noun not in KIND_WORDS:
+            return Asked(focus=(noun,))
+    return Asked()
+
+
+# A sentence saying the asked fact is not known ("the price wasn't announced") answers by saying so.
+UNKNOWN = re.compile(
+    r"\b(?:(?:has|have|had|was|were|is|are)(?:n['’]t| not) (?:yet )?(?:been )?(?:announced|confirmed|disclosed|released|revealed|"
+    r"made public|determined|decided|specified|set|named|identified|known)|not (?:yet )?(?:been )?(?:announced|confirmed|disclosed|"
+    r"revealed|made public|identified)|undisclosed|unclear|unknown|(?:declined|refused) to (?:say|comment|disclose|specify|give|"
+    r"reveal|name|confirm|provide)|(?:did|does|would|will)(?:n['’]t| not) (?:say|disclose|specify|give|reveal|name|confirm|"
+    r"comment|provide)|no (?:\w+ )?(?:date|price|figure|details?|timeline|name) (?:has|have|was|were|is) (?:yet )?(?:been )?"
+    r"(?:announced|given|set|released|disclosed|confirmed)|(?:has|have|is|are) yet to (?:be )?(?:announce|confirm|disclose|"
+    r"reveal|decide|name|set|determine|say)|remains? to be seen|(?:it|that)(?:['’]s| is| was)(?:n['’]t| not) (?:yet )?"
+    r"(?:clear|known))\b", re.I)
+SPELLED = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+           r"seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
+CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:dollars|euros?|"
+                      r"pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?)\b|\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
+NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|"
+                    r"million|billion|half|third|quarter)\b", re.I)
+FOCUS_SIMILAR = 0.5  # word-to-word cosine of all-MiniLM-L6-v2: price~cost 0.74, revenue~sales 0.65, capital~city 0.44,
+# discount~order 0.31, rating~unproven 0.21 (measured on single words): related words sit above it, others below
+
+
+def new_entities(question: str, found: tuple, labels: frozenset) -> list[str]:
+    """The entities of a sentence, of the wanted labels, that the question does not already name."""
+    from .entities import plain
+
+    asked = plain(question)
+    asked_words = set(asked.split())
+    out = []
+    for label, text in found:
+        name = plain(text)
+        if label in labels and name and name not in asked and not set(name.split()) <= asked_words:
+            out.append(text)
+    return out
+
+
+def speaker(name: str, text: str) -> bool:
+    """Whether a one-word name is someone's: it says something ("Stafford said") or has a title ("Dr. Li")."""
+    n = re.escape(name)
+    return bool(re.search(rf"\b{n}\s+(?:said|says|told|added|wrote|explained|noted|argued|asked|testified)\b|"
+                          rf"\b(?:said|says|told|added|according to)\s+{n}\b|"
+                          rf"\b(?:Mr|Mrs|Ms|Dr|Prof|Rep|Sen|Gov|Gen|Sgt|Lt|Col|Capt)\.?\s+{n}\b", text))
+
+
+def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
+    """What each text gives of what the question asks for: the entities of the wanted kind that the question does not
+    name (or, for numbers, the figures it does not hold); [] for a text that does not answer. A question that asks
+    for no kind of thing is answered by any text (the text itself standing as the answer)."""
+    from .entities import entities
+
+    found_all: list[list[str]] = [[t] for t in texts]
+    if asked.wants:
+        found = entities(texts)
+        question_numbers = set(re.findall(r"\d[\d,.]*", question))
+        # A name of one word tagged PERSON is often a place or a thing ("Braunau am Inn"): it counts when the texts
+        # also give it as someone's full name ("Wolfgang Peschorn" ... "Peschorn said").
+        surnames = {t.split()[-1] for f in found for label, t in f if label == "PERSON" and len(t.split()) > 1}
+        for j, text in enumerate(texts):
+            names = [t for t in new_entities(question, found[j], asked.wants)
+                     if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))]
+            # The recogniser misses some figures ("0.24", "1080p", "24-17"): any the question does not hold will do, and
+            # for an amount of money one with its currency.
+            dates = " ".join(t for label, t in found[j] if label in TIMES)
+            numbers = [n for n in re.findall(rf"\d[\d,.]*|\b(?:{SPELLED})\b", text, re.I) if n not in question_numbers and n not in dates
+                       and not (asked.wants.isdisjoint(TIMES) and re.fullmatch(r"(?:19|20)\d\d", n))] if asked.numeric and not names else []
+            if numbers and asked.wants <= MONEY and not CURRENCY.search(text):
+                numbers = []
+            found_all[j] = names or numbers
+    return found_all
+
+
+WINDOW = 8  # words either side of an answer in which the question's words count as speaking of it
+
+
+def proximity(question_terms: dict[str, float], text: str, answers: list[str]) -> float:
+    """How much of the question the words around an answer hold: the share of the question's content words (each
+    weighted, by rarity) within WINDOW words of the answer, for its best answer. "was hospitalized in the county of
+    Huade" puts Huade beside "hospitalized" and "county"; a lead that names China among other things does not."""
+    from .text import words
+
+    total = sum(question_terms.values())
+    tokens = re.findall(r"\w+", text)
+    if not total or not tokens:
+        return 0.0
+    stems = [next(iter(words(t)), "") for t in tokens]
+    best = 0.0
+    for answer in answers:
+        first = re.findall(r"\w+", answer)[:1]
+        for p in [k for k, t in enumerate(tokens) if first and t == first[0]][:3]:
+            near = set(stems[max(0, p - WINDOW):p + len(re.findall(r"\w+", answer)) + WINDOW])
+            best = max(best, sum(w for t, w in question_terms.items() if t in near) / total)
+    return best
+
+
+def speaks_of(word: str, text: str, embed) -> bool:
+    from .text import words
+
+    stem = words(word)
+    if stem and stem <= words(text):
+        return True
+    candidates = sorted({w for w in re.findall(r"[a-z][a-z'-]+", text.lower()) if w not in STOP and len(w) > 2})
+    if not candidates:
+        return False
+    vecs = word_vectors([word] + candidates, embed)
+    return float((vecs[1:] @ vecs[0]).max()) >= FOCUS_SIMILAR
+
+
+_vectors: dict[str, object] = {}
+
+
+def word_vectors(ws: list[str], embed):
+    """Unit vectors of single words, remembered: the words of news sentences repeat from question to question."""
+    import numpy as np
+
+    todo = [w for w in dict.fromkeys(ws) if w not in _vectors]
+    if todo:
+        if len(_vectors) > 100_000:
+            _vectors.clear()
+        _vectors.update(zip(todo, np.array(embed(todo))))
+    return np.array([_vectors[w] for w in ws])
+
+
+COMMON_CAPS = set("ceo cfo coo cto ai tv pc vr ar ipo ev suv".split())  # acronyms of common nouns, not names
+
+
+def subject(question: str) -> list[str]:
+    """What a question names, which a sentence answering it must be about: its names (runs of capitalised words and
+    acronyms, the opening word only when it is no common word), each by its last word ("Kevin Mayer" is "mayer",
+    often all an article calls him after its first mention), and its figures, lower case."""
+    from .citations import FUNCTION_WORDS
+
+    found, run_end = [], -2
+    # "Steelers-Browns" and "Trump-Xi" name two; "100-yard" a figure; "T-Mobile" and "787-9" one thing. A run of
+    # names is broken by anything but a space ("Saraki, Melaye and Murray-Bruce" are three).
+    tokens: list[tuple[str, bool]] = []  # (token, whether it follows the one before it after a space only)
+    last = 0
+    for m in re.finditer(r"[\w’'&.-]*\w", question):
+        joined = question[last:m.start()].strip() == ""
+        last = m.end()
+        parts = m[0].split("-")
+        if len(parts) > 1 and parts[0][:1].isdigit() and parts[1][:1].isalpha():
+            tokens.append((parts[0], joined))
+        elif len(parts) > 1 and all(len(p) > 1 and p[:1].isupper() for p in parts):
+            tokens += [(p, joined and i == 0) for i, p in enumerate(parts)]
+        else:
+            tokens.append((m[0], joined))
+    for k, (token, joined) in enumerate(tokens):
+        word = re.sub(r"['’]s$", "", token).strip(".").lower()
+        if not word or word in STOP or word in FUNCTION_WORDS or word in COMMON_CAPS:
+            continue
+        if any(ch.isdigit() for ch in word):
+            found.append(word)
+        elif token[0].isupper() and k > 0:
+            if run_end == k - 1 and joined and found and not any(ch.isdigit() for ch in found[-1]):
+                found[-1] = word  # the same name goes on
+            else:
+                found.append(word)
+            run_end = k
+    return list(dict.fromkeys(found))
+
+
+def coverage(named: list[str], text: str) -> float:
+    """Share of the names that a text holds (a plural or a demonym counting: Austrian for Austria)."""
+    from .citations import named_in
+
+    if not named:
+        return 1.0
+    text = text.lower()
+    have = set(re.findall(r"\w+", text))
+    return sum(named_in(n, have) or n in text for n in named) / len(named)
