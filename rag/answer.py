@@ -476,10 +476,17 @@ def not_stated(question: str, passages: list[Passage], candidates: list, score: 
                   abstained=True, mode=mode, confidence=confidence)
 
 
+DATED = "1000-01-01"  # a lower bound every dated article meets and no undated one
+
+
 def published(when) -> tuple[str | None, str | None]:
-    """The publication dates a question's time allows. A span ("in 2022", "on June 3") can be reported on later:
-    "What share of traffic was video in 2022?" is answered by a 2024 article; so a span bounds only the start, and
-    articles published within it are preferred in the answer. "Before", "until" and "as of" bound the end."""
+    """The publication dates a question's time allows. A span ("in 2022", "in June") can be reported on later: "What
+    share of traffic was video in 2022?" is answered by a 2024 article; so a span bounds only the start, and articles
+    published within it are preferred in the answer. A day is the state of things then: "the death toll on March
+    1" is what was published up to that day, not a later count; so a day bounds the end, like "before", "until" and
+    "as of"."""
+    if when.since and when.since == when.until and not when.latest:
+        return DATED, when.until  # dated articles only: an undated one says nothing of the state of things on that day
     return when.since, when.until if (when.latest or not when.since) else None
 
 

@@ -189,6 +189,8 @@ CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:m
                       r"pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?)\b|\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
 NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|"
                     r"million|billion|half|third|quarter)\b", re.I)
+CLOCK = re.compile(r"\b(?:at|by|until|from|before|after)\s+(?:\d{1,2}(?::\d\d)?|one|two|three|four|five|six|seven|eight|nine|ten|"
+                   r"eleven|twelve|noon|midnight)\b(?:\s*(?:a\.?m\.?|p\.?m\.?|o['’]clock))?", re.I)
 FOCUS_SIMILAR = 0.5  # word-to-word cosine of all-MiniLM-L6-v2: price~cost 0.74, revenue~sales 0.65, capital~city 0.44,
 # discount~order 0.31, rating~unproven 0.21 (measured on single words): related words sit above it, others below
 
@@ -238,7 +240,9 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
                        and not (asked.wants.isdisjoint(TIMES) and re.fullmatch(r"(?:19|20)\d\d", n))] if asked.numeric and not names else []
             if numbers and asked.wants <= MONEY and not CURRENCY.search(text):
                 numbers = []
-            found_all[j] = names or numbers
+            # ... and clock times it reads as bare numbers ("starts at seven").
+            clock = [m.group(0) for m in CLOCK.finditer(text) if m.group(0).lower() not in question.lower()] if asked.wants & TIMES else []
+            found_all[j] = names or numbers or clock
     return found_all
 
 
