@@ -14,7 +14,8 @@ from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPe
 from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
-from .questions import UNKNOWN, Asked, coverage, holds, proximity, speaks_of
+from .entities import entities
+from .questions import INFORMATIVE, UNKNOWN, Asked, coverage, holds, new_entities, proximity, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -39,7 +40,11 @@ ABOUT_AT_LEAST = 0.6
 # asked about ("what discount"), or a word close to it: a bonus, not a condition, since a single word's embedding is
 # a poor judge of what else means it (technique~technical 0.33, price~priced 0.90).
 NOUN_BONUS = 0.1
-ANSWER_SHORTLIST = 30  # sentences looked at for what a lookup asks for (2.4 ms each the first time, remembered after)
+ANSWER_SHORTLIST = 30
+# A broad answer's sentences score up to INFO_WEIGHT more for the names and figures they add (INFO_AT_MOST of them
+# count): on the news development set's broad questions the digests restated one lead three ways.
+INFO_WEIGHT = 0.15
+INFO_AT_MOST = 3  # sentences looked at for what a lookup asks for (2.4 ms each the first time, remembered after)
 # Embedding the candidate sentences was 90 % of an extractive answer's time (18 sentences, ~270 ms fp32 at the
 # median on 2 AVX2 cores). Only the sentences that rank best on the cheap signals (their passage's cosine, term
 # overlap, answer type) are embedded; see benchmarks/shortlist.py for how many were needed.
@@ -106,6 +111,10 @@ KINDS = [
                 r"\bdifferences? between\b|\s(vs\.?|versus)\s", re.I), Kind("comparison", keep_within=0.5, cover=0.3, named=True)),
     (re.compile(r"^\s*(what do (we|you) know|tell me|(give me )?(an? )?(overview|summary|rundown|background)|summari[sz]e|"
                 r"what('s| is) (known|new|the (story|latest|news)|going on|up)\b)|\bbeen (doing|up to)\b|"
+                # News questions whose answer is what was found, said or agreed, or where a story stands: a digest.
+                r"^\s*what (did|does|do|will|would) .+ (find|found|say|tell|announce|agree|conclude|decide|reveal|discover|"
+                r"report|involve|mean|propose|plan|promise|demand|offer)\b|^\s*what (is|are) (happening|changing)\b|"
+                r"^\s*where (does|do|did) .+ stand\b|^\s*what (was|were|is|are) .+ about\W*$|"
                 r"^(?!\s*(who|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|will)\b)"
                 r"\W*[\w'’.-]+(\s+[\w'’.-]+){0,4}\W*$", re.I), Kind("overview", keep_within=0.5, cover=0.3, named=True)),
     (re.compile(r"^\s*(why|how (do|does|did|is|are|was|were|can|could|has|have|had|will|would)|explain|"
@@ -331,6 +340,12 @@ class Extractive:
         score[~ok | off_subject] = -np.inf
         twins = repeated(texts, score)
         score[list(twins)] = -np.inf
+        if kind is not LOOKUP:
+            # A digest is made of the facts: a sentence naming people, places, figures the question does not is worth
+            # more than one restating the story's lead in other words.
+            shown = [int(j) for j in np.flatnonzero(np.isfinite(score))]
+            found = entities([texts[j] for j in shown])
+            score[shown] += INFO_WEIGHT * np.array([min(len(new_entities(question, f, INFORMATIVE)), INFO_AT_MOST) / INFO_AT_MOST for f in found])
         if wants.wants or wants.focus or wants.attribute:
             # A lookup is answered by a sentence that names what it asks for (someone for "who", an amount for "how
             # much"), not by the best restatement of its premise; when none near the best does, the articles don't say.

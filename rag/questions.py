@@ -13,6 +13,7 @@ TIMES = {"DATE", "TIME"}
 NUMBERS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
 MONEY = {"MONEY"}
 NAMED = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+INFORMATIVE = frozenset(NAMED | NUMBERS | {"DATE"})  # what a fact names: who, where, how much, when
 
 # The nouns after "which"/"what" that say what kind of thing is asked for. Not exhaustive: a noun not here leaves the
 # question untyped, and its answer is then judged by the attribute alone.

@@ -1,0 +1,59 @@
+"""Answers on real news: the development set over the 181 real article pages holds its floors (benchmarks/news.py runs
+the whole set and prints every figure; this runs every other question of it, to keep the suite's time)."""
+import gzip
+import json
+
+import pytest
+
+from benchmarks.extraction import PAGES
+from benchmarks.news import QA, furniture_lookup, labelled
+from rag.answer import build_engine
+from rag.evaluate import evaluate, read_cases
+from rag.retrieve import Library
+from rag.settings import Settings
+
+if not (PAGES / "ground-truth.json").exists():
+    pytest.skip(f"no article pages at {PAGES} (set NEWSDESK_ARTICLE_PAGES)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory, embedder):
+    from ingest.pipeline import ingest
+
+    folder = tmp_path_factory.mktemp("news-pages")
+    for key in json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8")):
+        (folder / f"{key}.html").write_bytes(gzip.decompress((PAGES / "html" / f"{key}.html.gz").read_bytes()))
+    settings = Settings(home=folder.parent / "news-home")
+    ingest([str(folder)], settings, embedder=embedder, progress=False)
+    return build_engine(Library(settings, embedder=embedder))
+
+
+def half(kind) -> list:
+    cases, problems = read_cases(str(QA))
+    assert problems == []
+    return [c for c in cases if kind(c)][::2]
+
+
+def test_the_development_set_is_what_the_issue_asks_for():
+    cases, _ = read_cases(str(QA))
+    factoid = [c for c in cases if c.expect]
+    assert len(factoid) >= 100 and len({c.file for c in factoid}) >= 60
+    assert sum(c.miss == "near" for c in cases) + sum(c.miss == "off" for c in cases) >= 50
+    assert sum(c.kind == "broad" and 3 <= len(c.facts) <= 5 for c in cases) >= 20
+
+
+def test_factoid_answers_hold_the_fact_first_and_briefly(news):
+    r = evaluate(news, half(lambda c: bool(c.expect)), furniture=furniture_lookup(labelled()))
+    # Measured on this half (AMD EPYC, 2026-12-06): 0.70 / 0.56 / 47 words, 7 % refused, 0 cited twice, 0 furniture
+    # (the whole set: 0.71 / 0.57 / 45, 5.5 %; before this work 0.72 / 0.53 / 47, 0.7 %, 146 answers citing an article
+    # twice, 6 quoting furniture). The floors sit a little under, so a regression shows and noise does not.
+    assert r["answer_accuracy"] >= 0.65 and r["first_sentence_accuracy"] >= 0.51, r
+    assert r["factoid_mean_words"] <= 52 and r["wrongly_abstained"] <= 0.11, r
+    assert r["cited_twice"] == 0 and r["furniture_quoted"] == 0, r
+
+
+def test_unanswerable_questions_are_refused(news):
+    r = evaluate(news, half(lambda c: c.unanswerable))
+    # Measured on this half: near misses 0.22, off-topic 0.64 (the whole set 0.34 and 0.65; before this work 0.00 and
+    # 0.46).
+    assert r["abstention_near"] >= 0.15 and r["abstention_off"] >= 0.55, r
