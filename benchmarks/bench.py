@@ -214,12 +214,18 @@ def run(corpus: Path | None, limit: int | None, queries_n: int = 200) -> dict:
         "newsdesk_peak_rss_mb": round(ours["peak_rss_mb"]),
         "docs": docs,
     }
-    saved = json.dumps({**result, "cold_start_floor_s": floor, "precision": precision, "cpu": cpu_name(), "cpu_flags": cpu_flags()}, indent=1)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json").write_text(saved)
-    (RESULTS / "bench-latest.json").write_text(saved)
+    save("bench", {**result, "cold_start_floor_s": floor, "precision": precision, "cpu": cpu_name(), "cpu_flags": cpu_flags()})
     chart({**result, "precision": precision}, RESULTS / "bench-latest.png")
     return result, floor
+
+
+def save(name: str, result: dict, latest: bool = True):
+    """A benchmark's result as benchmarks/results/NAME-<UTC time>.json, and as NAME-latest.json."""
+    saved = json.dumps(result, indent=1)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json").write_text(saved)
+    if latest:
+        (RESULTS / f"{name}-latest.json").write_text(saved)
 
 
 def cpu_name() -> str:

@@ -54,6 +54,7 @@ def score(pages: Path, bodies: dict[str, str], n_bootstrap: int) -> dict:
 
 def run(pages: Path = PAGES, n_bootstrap: int = 1000, save: bool = True) -> dict:
     from benchmarks.bench import cpu_name
+    from benchmarks.bench import save as keep
 
     truth = json.loads((pages / "ground-truth.json").read_text(encoding="utf-8"))
     t = time.perf_counter()
@@ -65,10 +66,7 @@ def run(pages: Path = PAGES, n_bootstrap: int = 1000, save: bool = True) -> dict
               "seconds_per_page": round(seconds / len(bodies), 4), "cpu": cpu_name(),
               "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     if save:
-        saved = json.dumps(result, indent=1)
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"extraction-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json").write_text(saved)
-        (RESULTS / "extraction-latest.json").write_text(saved)
+        keep("extraction", result)
     return result
 
 

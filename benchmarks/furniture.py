@@ -12,7 +12,6 @@ is cut. Also scores the cleaned bodies' extraction F1 against the hand-checked b
 import argparse
 import gzip
 import hashlib
-import json
 import re
 import sys
 import time
@@ -140,6 +139,7 @@ def scores(decided: list[dict]) -> dict:
 
 def run(pages: Path = PAGES, save: bool = True, n_bootstrap: int = 200) -> dict:
     from benchmarks.bench import cpu_name
+    from benchmarks.bench import save as keep
     from ingest.furniture import cut, strip
     from rag.boilerplate import keyed_sentences
 
@@ -162,10 +162,7 @@ def run(pages: Path = PAGES, save: bool = True, n_bootstrap: int = 200) -> dict:
     result["cpu"] = cpu_name()
     result["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if save:
-        saved = json.dumps(result, indent=1)
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"furniture-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json").write_text(saved)
-        (RESULTS / "furniture-latest.json").write_text(saved)
+        keep("furniture", result)
     return result
 
 

@@ -26,7 +26,6 @@ from benchmarks.extraction import PAGES
 ROOT = Path(__file__).resolve().parents[1]
 QA = ROOT / "tests" / "data" / "news_qa.jsonl"
 FURNITURE = ROOT / "tests" / "data" / "furniture.refs.jsonl"
-RESULTS = Path(__file__).resolve().parent / "results"
 WORK = ROOT / ".newsdesk-eval" / "news"
 
 
@@ -99,8 +98,8 @@ def build(work: Path = WORK, pages: Path = PAGES, embedder=None):
     return settings, summary
 
 
-def run(qa: Path = QA, work: Path = WORK, mode: str = "extractive", save: bool = True, embedder=None) -> dict:
-    from benchmarks.bench import cpu_name
+def run(qa: Path = QA, work: Path = WORK, mode: str = "extractive", keep: bool = True, embedder=None) -> dict:
+    from benchmarks.bench import cpu_name, save
     from rag.answer import build_engine
     from rag.evaluate import evaluate, read_cases
     from rag.retrieve import Library
@@ -112,11 +111,8 @@ def run(qa: Path = QA, work: Path = WORK, mode: str = "extractive", save: bool =
     engine = build_engine(Library(settings, embedder=embedder), mode=mode)
     result = {**evaluate(engine, cases, furniture=furniture_lookup(labelled())), "mode": mode, "questions": qa.name,
               "cpu": cpu_name(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    if save:
-        RESULTS.mkdir(exist_ok=True)
-        saved = json.dumps(result, indent=1)
-        (RESULTS / f"news-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json").write_text(saved)
-        (RESULTS / "news-latest.json").write_text(saved)
+    if keep:
+        save("news", result)
     return result
 
 

@@ -14,7 +14,6 @@ import random
 import re
 import sys
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 from rag.errors import InputError
@@ -143,13 +142,10 @@ def run(work: Path, questions: Path, stock: bool = True, descriptions: int = DES
         index = stock_index(corpus, work / "stock")
         for name, qs in sets.items():
             result[name]["stock"] = retrieval_scores(stock_ranks(index, qs))
-    from benchmarks.bench import cpu_name
+    from benchmarks.bench import cpu_name, save
 
     for name, qs in sets.items():
         result[name]["queries"] = len(qs)
     result.update(cpu=cpu_name(), questions=str(questions))
-    saved = json.dumps(result, indent=1)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"retrieval-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json").write_text(saved)
-    (RESULTS / "retrieval-latest.json").write_text(saved)
+    save("retrieval", result)
     return result

@@ -637,7 +637,6 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         nodes = MergeAdjacent(library=self.library).postprocess_nodes(nodes, bundle)
         nodes = LimitPerArticle(max_per_article=per_article).postprocess_nodes(nodes, bundle)[:top_k]
         return to_passages(nodes, self.library)
-        return qvec, passages + bylines(self.library, passages) if BYLINE.search(question) else passages
 
     def ask(self, question: str, on_delta=None) -> Answer:
         """on_delta, if given, receives an LLM's text as it streams (before it is checked)."""

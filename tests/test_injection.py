@@ -33,14 +33,19 @@ The harbour bridge reopened on Tuesday after nine months of repairs, the port au
 """
 
 
-@pytest.fixture(scope="module")
-def attack_library(tmp_path_factory, embedder):
-    corpus = tmp_path_factory.mktemp("attack") / "corpus"
+def corpus_with(tmp_path_factory, embedder, name: str, text: str) -> Library:
+    """A store of corpus/ plus one article (name.md holding text)."""
+    corpus = tmp_path_factory.mktemp(name) / "corpus"
     shutil.copytree(CORPUS, corpus)
-    (corpus / "attack.md").write_text(ATTACK)
+    (corpus / f"{name}.md").write_text(text)
     settings = Settings(home=corpus.parent / "home", llm_max_tokens=64)
     ingest([str(corpus)], settings, embedder=embedder, progress=False)
     return Library(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def attack_library(tmp_path_factory, embedder):
+    return corpus_with(tmp_path_factory, embedder, "attack", ATTACK)
 
 
 def check_unmoved(engine):
@@ -113,12 +118,7 @@ def test_no_sentence_of_the_real_articles_is_taken_for_an_instruction():
 
 @pytest.fixture(scope="module")
 def glimmerfen(tmp_path_factory, embedder):
-    corpus = tmp_path_factory.mktemp("glimmerfen") / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    (corpus / "glimmerfen.md").write_text(GLIMMERFEN)
-    settings = Settings(home=corpus.parent / "home", llm_max_tokens=64)
-    ingest([str(corpus)], settings, embedder=embedder, progress=False)
-    return Library(settings, embedder=embedder)
+    return corpus_with(tmp_path_factory, embedder, "glimmerfen", GLIMMERFEN)
 
 
 def never_cites_the_instruction(answer):

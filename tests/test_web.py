@@ -114,6 +114,14 @@ def open_chat(p, url: str):
     return browser, page, page.get_by_placeholder("Ask a question about the articles…")
 
 
+def ask_in_chat(page, box, question: str) -> str:
+    """Ask in the browser's chat; the chat's text once the answer's sources show."""
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_text("Sources", exact=True).first.wait_for(timeout=60_000)
+    return page.locator(".bubble-wrap, [role=log]").first.inner_text()
+
+
 def ask(url: str, question: str) -> dict:
     return json.loads(Client(url, verbose=False).predict(question, api_name="/ask"))
 
@@ -152,9 +160,7 @@ def test_a_link_made_of_markup_is_stored_normalised_and_shown_as_inert_text(site
     assert pier["url"].startswith("https://news.example/pier%22%3E%3Cimg") and not any(ch in pier["url"] for ch in "<>\"() ")
     with sync_playwright() as p:
         browser, page, box = open_chat(p, site["url"])
-        box.fill("When were the pier lights switched back on?")
-        box.press("Enter")
-        page.get_by_text("Sources", exact=True).first.wait_for(timeout=60_000)
+        ask_in_chat(page, box, "When were the pier lights switched back on?")
         page.wait_for_timeout(1500)
         assert "Harbour Post" in page.locator("body").inner_text()
         srcs = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('src') || '')")
@@ -215,11 +221,8 @@ def test_a_browser_sees_a_streamed_cited_answer_and_article_html_stays_text(site
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser, page, box = open_chat(p, site["url"])
-        box.fill("How many H100 GPUs did Meta use to train Movie Gen?")
-        box.press("Enter")
-        chat = page.locator(".bubble-wrap, [role=log]").first
-        page.get_by_text("Sources", exact=True).first.wait_for(timeout=60_000)
-        assert "[1]" in chat.inner_text() and "6144" in chat.inner_text()
+        chat = ask_in_chat(page, box, "How many H100 GPUs did Meta use to train Movie Gen?")
+        assert "[1]" in chat and "6144" in chat
         title = "In 2024, every large model cannot avoid Rongmomo and Ziwei"
         assert page.get_by_text(title).first.is_visible()
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
@@ -282,9 +285,7 @@ def test_a_browser_sees_one_article_cited_once_with_every_quoted_sentence_marked
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser, page, box = open_chat(p, site["url"])
-        box.fill("What do we know about Meta's Movie Gen?")
-        box.press("Enter")
-        page.get_by_text("Sources", exact=True).first.wait_for(timeout=60_000)
+        ask_in_chat(page, box, "What do we know about Meta's Movie Gen?")
         page.wait_for_selector(".source mark", timeout=60_000)
         reply = page.locator(".bubble-wrap, [role=log]").first.inner_text()
         assert "[1]" in reply and "[2]" not in reply, reply  # one article, one number
