@@ -15,7 +15,7 @@ from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
 from .entities import entities
-from .questions import INFORMATIVE, UNKNOWN, Asked, coverage, holds, new_entities, proximity, speaks_of
+from .questions import INFORMATIVE, UNKNOWN, Asked, coverage, full_names, holds, names_held, new_entities, proximity, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -352,10 +352,12 @@ class Extractive:
             shown = [int(j) for j in np.flatnonzero(np.isfinite(score)) if j not in given]
             given.update(zip(shown, holds(wants, question, [texts[j] for j in shown])))
             answering = np.array([bool(given.get(j)) and np.isfinite(score[j]) for j in range(len(texts))])
-            if wants.attribute:
-                # "the capital of Australia": a sentence that does not speak of a capital does not give it.
-                answering &= np.array([speaks_of(wants.attribute, t, self.library.embedder.embed) if answering[j] else False
-                                       for j, t in enumerate(texts)])
+            # "the capital of Australia", "how many jobs": a sentence (with the one it continues) that does not speak of a
+            # capital, of jobs, does not give it. (What "what technique" asks about is looser: "Flow Matching Technology".)
+            for alternatives in ((wants.attribute,), wants.counted):
+                if any(alternatives):
+                    answering &= np.array([answering[j] and any(speaks_of(w, f"{texts[j - 1] if continues[j] else ''} {t}", self.library.embedder.embed)
+                                                                for w in alternatives if w) for j, t in enumerate(texts)])
             for noun in (wants.noun, *wants.focus):
                 if noun:
                     score += NOUN_BONUS * np.array([speaks_of(noun, t, self.library.embedder.embed) for t in texts])
@@ -365,11 +367,21 @@ class Extractive:
             # ... and that is about what the question names, read with its neighbours and its headline ("Interior
             # Minister Wolfgang Peschorn ... said" is about Hitler's birth house by its article's title), in an
             # article close to the question.
-            asked_names = named_in_question(question)
+            asked_names, runs = named_in_question(question), full_names(question)
             top = max(articles_cosine.values()) - SAME_SUBJECT_MARGIN
+            in_full = {}
             for j in np.flatnonzero(answering):
-                aid = passages[candidates[j][0]].article_id
+                owner = passages[candidates[j][0]]
+                aid = owner.article_id
                 around = " ".join([titles[j], texts[j - 1] if same[j] else "", texts[j], texts[j + 1] if j + 1 < len(texts) and same[j + 1] else ""])
+                # The article must hold the question's names in full ("FIFA World Cup", not a Davis Cup story's "cup"),
+                # and one published before the time asked about can answer only by naming that time: a 2019 story does
+                # not say who won the 2022 World Cup.
+                if aid not in in_full:
+                    in_full[aid] = names_held(runs, f"{titles[j]} {owner.meta.get('outlet') or ''} {self.library.articles[aid]['text']}")
+                if not in_full[aid] or (before(when, owner.meta.get("date")) and not names_time(when, around)):
+                    answering[j] = False
+                    continue
                 # A quotation is about its article's subject without naming it ("If you don't have a big booster,
                 # you're not going to make it," Stafford said): in one of the articles closest to the question, the
                 # names anywhere in its article count.
@@ -416,6 +428,13 @@ class Extractive:
             parts.append(f"{dated}{text} [{c.n}]")
         return Answer(question=asked, answer=" ".join(parts), citations=list(citations.values()), abstained=False, mode=self.name,
                       confidence=float(cos.max()))
+
+
+def before(when, date: str | None) -> bool:
+    """Whether an article of this date was published before the span a question asks about ("in 2022") began; only a
+    span the question dates itself, not one read against today ("after Tuesday's slide" in an old story)."""
+    return bool(when and date and when.since and when.since != when.until and not when.latest and date < when.since
+                and re.search(r"\b(?:19|20)\d\d\b", when.phrase))
 
 
 def names_time(when, text: str) -> bool:

@@ -97,6 +97,7 @@ def names(claim: str, source: str) -> list[str]:
 def named_in(name: str, have: set[str]) -> bool:
     """Whether a name (lower case) is among a text's words, up to a plural or a demonym (Austrian: Austria)."""
     stems = [name, name.removesuffix("s")] + [name.removesuffix(end) + a for end in DEMONYM_ENDS if name.endswith(end) for a in ("", "a")]
+    stems += [name + "n", name + "ns"] if name.endswith("a") else []  # Nigeria: Nigerian
     return any(s in have for s in stems)
 
 

@@ -35,10 +35,15 @@ building hotel mall prison jail camp facility plant factory base border""".split
 GROUP_NOUNS = set("""company firm team club carrier airline party agency network group bank university school college
 organization organisation outlet newspaper publication label studio brand retailer manufacturer automaker carmaker
 startup business union charity government ministry department court hospital broadcaster channel website platform
-app service provider supplier""".split())
+app service provider supplier conference summit festival show fair expo tournament championship league race election
+award prize ceremony event convention forum album song film movie book series game magazine novel""".split())
 TIME_NOUNS = set("year date day month time season decade century week weekend hour night morning evening afternoon".split())
 NUMBER_NOUNS = set("""number amount total share percentage percent proportion fraction rate ratio score age height length
 distance speed temperature size population capacity range weight margin""".split())
+GENERIC_NUMBERS = set("number amount total share percentage percent proportion fraction rate ratio score".split())
+UNIT = re.compile(r"(?:mile|kilometer|kilometre|km|meter|metre|feet|foot|inch|yard|pound|lb|kilogram|kg|gram|ton|tonne|"
+                  r"gallon|liter|litre|barrel|acre|hectare|degree|calorie|watt|megawatt|gigawatt|byte|megabyte|gigabyte|"
+                  r"terabyte|mph|point|goal|run|yard)e?s?", re.I)
 MONEY_NOUNS = set("""price cost fee fine salary worth budget revenue profit loss sales value payment compensation bonus bail
 bond damages severance""".split())
 MONEY_WORDS = (r"cost|costs|costing|pay|paid|pays|paying|price|priced|worth|spend|spent|spending|raise|raised|fine|fined|"
@@ -65,6 +70,7 @@ class Asked:
     numeric: bool = False  # a number the question does not hold will do, where the entity recogniser misses one
     noun: str = ""  # the noun naming what is asked for ("which Austrian minister"): a sentence using it is likelier the answer
     attribute: str = ""  # "the capital of Australia": an answer must speak of the capital, not only name a city
+    counted: tuple = ()  # "how many electric vehicle models": an answer must speak of one of these (vehicles)
 
 
 def singular(word: str) -> str:
@@ -130,7 +136,9 @@ def read(question: str) -> Asked:
             kind, _ = kind_of_phrase(question, m.start(2), head_first=True)
             return Asked(kind if kind & PEOPLE else frozenset(NAMED))
         kind = kind_of_noun(attribute)
-        plain_kind = attribute in KIND_WORDS or attribute in NUMBER_NOUNS | MONEY_NOUNS | TIME_NOUNS
+        # "the population of Hong Kong" must be spoken of ("one country, two systems" gives no population); "the number
+        # of", "the price of" (priced, costs) and "the date of" say only what kind of thing the answer is.
+        plain_kind = attribute in KIND_WORDS or attribute in GENERIC_NUMBERS | MONEY_NOUNS | TIME_NOUNS
         return Asked(kind, () if kind or attribute in KIND_WORDS else (attribute,), bool(kind & (NUMBERS | MONEY)),
                      attribute=attribute if not plain_kind else "")
     if re.search(r"\b(?:what|how)\s+(?:is|are|was|were)\s+.+\bcalled\b|\bwhat\s+(?:is|was)\s+(?:his|her|their|its)\s+name\b", low):
@@ -142,8 +150,9 @@ def read(question: str) -> Asked:
     after = opening.start(2)
     if wh in ("who", "whom", "whose"):
         # "who is the chief executive of Boeing" asks for a person; "who won" may be a team or a country.
-        role = re.match(r"\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her)\s+(?:[\w-]+\s+){0,2}?([\w-]+)\b", rest)
-        return Asked(frozenset(PEOPLE if role and singular(role.group(1)) in PERSON_NOUNS else PEOPLE | GROUPS))
+        role = re.match(r"\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her)\s+([\w\s-]+?)(?:\s+(?:of|at|for|in|on|who|that)\b|[?,]|$)", rest)
+        person = role and any(singular(w) in PERSON_NOUNS for w in role.group(1).split()[-3:])
+        return Asked(frozenset(PEOPLE if person else PEOPLE | GROUPS))
     if wh == "when":
         return Asked(frozenset(TIMES))
     if wh == "where":
@@ -153,13 +162,20 @@ def read(question: str) -> Asked:
         if not m:
             return Asked()
         what, tail = m.group(1), m.group(2)
+        # What is counted or measured ("how many jobs", "how much severance"): a figure of something else is no answer.
+        phrase = nouns(question, after + m.start(2)) if what in ("many", "much") else []
+        counted = tuple(w for w, pos in phrase if pos == "NOUN")
+        # ... unless a name says what it is ("how many H100 GPUs": the H100s), or the noun says only "a number".
+        counted = () if set(counted) & (KIND_WORDS | GENERIC_NUMBERS | {"money"}) or any(pos == "PROPN" for _, pos in phrase) else counted
         if what == "much" and re.search(rf"\b(?:{MONEY_WORDS})\b|\$|money|dollars|euros|pounds", tail):
-            return Asked(frozenset(MONEY), numeric=True)
+            return Asked(frozenset(MONEY), numeric=True, counted=counted)
         if what in ("long", "old", "often"):
             return Asked(frozenset(NUMBERS | TIMES), numeric=True)
-        if what == "many":  # a count, not an amount of money
-            return Asked(frozenset(NUMBERS - MONEY), numeric=True)
-        return Asked(frozenset(NUMBERS), numeric=True)
+        if what == "many":  # a count, not an amount of money, nor a measure unless it counts units ("how many miles")
+            unit = re.match(r"\s+([\w-]+)", tail)
+            measure = bool(unit and UNIT.fullmatch(unit.group(1)))
+            return Asked(frozenset({"CARDINAL", "QUANTITY"} if measure else {"CARDINAL"}), numeric=True, counted=counted)
+        return Asked(frozenset(NUMBERS), numeric=True, counted=counted)
     if wh in ("which", "what"):
         if wh == "what" and re.search(r"\b(?:does|did|do|will|would|could|should)\b.*\b(?:cost|costs)\b", rest):
             return Asked(frozenset(MONEY), numeric=True)
@@ -188,6 +204,7 @@ SPELLED = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fift
            r"seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
 CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:dollars|euros?|"
                       r"pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?)\b|\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
+NOT_A_COUNT = re.compile(r"\b(?:no|any|some|every|each|the|this|that|which)\s+one\b|\bone\s+(?:of|another)\b", re.I)  # "no one knows"
 NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|"
                     r"million|billion|half|third|quarter)\b", re.I)
 CLOCK = re.compile(r"\b(?:at|by|until|from|before|after)\s+(?:\d{1,2}(?::\d\d)?|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -227,7 +244,7 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
     found_all: list[list[str]] = [[t] for t in texts]
     if asked.wants:
         found = entities(texts)
-        question_numbers = set(re.findall(r"\d[\d,.]*", question))
+        question_numbers = set(re.findall(r"\d(?:[\d,.]*\d)?", question))
         # A name of one word tagged PERSON is often a place or a thing ("Braunau am Inn"): it counts when the texts
         # also give it as someone's full name ("Wolfgang Peschorn" ... "Peschorn said").
         surnames = {t.split()[-1] for f in found for label, t in f if label == "PERSON" and len(t.split()) > 1}
@@ -236,8 +253,11 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
                      if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))]
             # The recogniser misses some figures ("0.24", "1080p", "24-17"): any the question does not hold will do, and
             # for an amount of money one with its currency.
-            dates = " ".join(t for label, t in found[j] if label in TIMES)
-            numbers = [n for n in re.findall(rf"\d[\d,.]*|\b(?:{SPELLED})\b", text, re.I) if n not in question_numbers and n not in dates
+            # ... but not one the recogniser read as something else: a date, a sum of money for "how many subscribers",
+            # a distance ("3,200 miles") for "how many moons".
+            dates = " ".join(t for label, t in found[j] if label in (TIMES | NUMBERS) - asked.wants - {"CARDINAL"})
+            numbers = [n for n in re.findall(rf"\d(?:[\d,.]*\d)?|\b(?:{SPELLED})\b", NOT_A_COUNT.sub(" ", text), re.I)
+                       if n not in question_numbers and n not in dates
                        and not (asked.wants.isdisjoint(TIMES) and re.fullmatch(r"(?:19|20)\d\d", n))] if asked.numeric and not names else []
             if numbers and asked.wants <= MONEY and not CURRENCY.search(text):
                 numbers = []
@@ -301,10 +321,24 @@ def word_vectors(ws: list[str], embed):
 COMMON_CAPS = set("ceo cfo coo cto ai tv pc vr ar ipo ev suv".split())  # acronyms of common nouns, not names
 
 
-def subject(question: str) -> list[str]:
+def subject(question: str) -> list[tuple[str, ...]]:
     """What a question names, which a sentence answering it must be about: its names (runs of capitalised words and
     acronyms, the opening word only when it is no common word), each by its last word ("Kevin Mayer" is "mayer",
-    often all an article calls him after its first mention), and its figures, lower case."""
+    often all an article calls him after its first mention) or its initials ("us" for the United States), and its
+    figures, lower case."""
+    return list(dict.fromkeys((run[-1], *initials(run)) for run in name_runs(question)))
+
+
+def initials(run: list[str]) -> list[str]:
+    """What a name of several words may be shortened to: "us" for the United States; not a common word ("Air Show")."""
+    from .citations import FUNCTION_WORDS
+
+    short = "".join(w[0] for w in run)
+    return [short] if len(run) > 1 and short not in STOP and short not in FUNCTION_WORDS else []
+
+
+def name_runs(question: str) -> list[list[str]]:
+    """The names and figures of a question, each as its words, lower case: ["2022"], ["fifa", "world", "cup"]."""
     from .citations import FUNCTION_WORDS
 
     found, run_end = [], -2
@@ -327,22 +361,51 @@ def subject(question: str) -> list[str]:
         if not word or word in STOP or word in FUNCTION_WORDS or word in COMMON_CAPS:
             continue
         if any(ch.isdigit() for ch in word):
-            found.append(word)
+            found.append([word])
         elif token[0].isupper() and k > 0:
-            if run_end == k - 1 and joined and found and not any(ch.isdigit() for ch in found[-1]):
-                found[-1] = word  # the same name goes on
+            if run_end == k - 1 and joined and found and not any(ch.isdigit() for ch in found[-1][-1]):
+                found[-1].append(word)  # the same name goes on
             else:
-                found.append(word)
+                found.append([word])
             run_end = k
-    return list(dict.fromkeys(found))
+    return found
 
 
-def coverage(named: list[str], text: str) -> float:
-    """Share of the names that a text holds (a plural or a demonym counting: Austrian for Austria)."""
+CORPORATE = set("corporation corp inc co company group ltd llc plc".split())
+CALENDAR = set("""january february march april may june july august september october november december monday tuesday
+wednesday thursday friday saturday sunday""".split())
+
+
+def full_names(question: str) -> list[list[str]]:
+    """The names of a question that a text must hold in full: those of two words or more, less month and day names
+    ("the November Democratic debate"), and not people's, whom an article may call by surname alone ("Pence")."""
+    from .entities import entities, plain
+
+    people = {plain(t) for label, t in entities([question])[0] if label == "PERSON"}
+    runs = [[w for w in run if w not in CALENDAR] for run in name_runs(question)]
+    return [run for run in runs if len(run) > 1 and not any(" ".join(run) in p or p in " ".join(run) for p in people)]
+
+
+
+def names_held(runs: list[list[str]], text: str) -> bool:
+    """Whether a text holds every name of the question in full, not only its last word: an article on the Davis Cup
+    holds "cup" but not the "FIFA World Cup", one on Hong Kong's protests "Kong" and "Hong" (a plural, a demonym and a
+    corporate suffix may differ: "Nigerian Senate", "Sierra Nevada Corp.")."""
+    from .citations import named_in
+
+    text = text.lower()
+    have = set(re.findall(r"\w+", text)) | set(re.findall(r"\w+", text.replace(".", "")))
+    # ... or its initials: "U.S." for the United States, "ESA" for the European Space Agency.
+    return all(all(named_in(w, have) for w in run if w not in CORPORATE) or any(i in have for i in initials(run)) for run in runs)
+
+
+def coverage(named: list[tuple[str, ...]], text: str) -> float:
+    """Share of the names (each a word or its alternatives) that a text holds (a plural or a demonym counting:
+    Austrian for Austria; "U.S." for "us")."""
     from .citations import named_in
 
     if not named:
         return 1.0
     text = text.lower()
-    have = set(re.findall(r"\w+", text))
-    return sum(named_in(n, have) or n in text for n in named) / len(named)
+    have = set(re.findall(r"\w+", text)) | set(re.findall(r"\w+", text.replace(".", "")))
+    return sum(any(named_in(n, have) or n in text for n in alternatives) for alternatives in named) / len(named)

@@ -1,0 +1,68 @@
+"""What a lookup asks for, and what a sentence must hold to answer it (rag/questions.py, with spaCy's real model): the
+rules that tell a near miss or an off-topic question from an answerable one on real news."""
+from datetime import date
+
+from rag.answer import before
+from rag.questions import CALENDAR, PEOPLE, coverage, full_names, holds, names_held, read, subject
+from rag.timeframe import read_timeframe
+
+
+def gives(question: str, sentence: str) -> list[str]:
+    return holds(read(question), question, [sentence])[0]
+
+
+def test_a_role_of_several_words_asks_for_a_person():
+    assert read("Who is the chief executive of Boeing?").wants == PEOPLE
+    assert read("Who is the CEO of DH, the Spokane firm?").wants == PEOPLE
+    assert read("Who won the Davis Cup?").wants > PEOPLE  # a team or a country may win
+
+
+def test_a_count_is_of_what_the_question_counts():
+    assert read("How many moons does Saturn have?").wants == {"CARDINAL"}
+    assert read("How many miles can the Mach E go on a charge?").wants == {"CARDINAL", "QUANTITY"}
+    assert "job" in read("How many jobs will McClatchy cut?").counted
+    assert read("How much severance will laid-off WeWork employees receive?").counted == ("severance",)
+    # A name says what is counted; "number" only that the answer is one.
+    assert read("How many H100 GPUs did Meta use?").counted == ()
+    assert read("How much money is NASA requesting?").counted == ()
+    assert read("What is the population of Hong Kong?").attribute == "population"
+    assert read("What is the number of victims?").attribute == ""
+
+
+def test_years_distances_and_idioms_are_not_counts():
+    q = "How many moons does Saturn have?"
+    assert gives(q, "Cassini studied Saturn and its moons from 2004 to 2017.") == []
+    assert gives(q, "Titan, with a diameter of 3,200 miles (5,150 km), is the second-biggest moon.") == []
+    assert gives(q, "Saturn has 82 known moons.")
+    q = "How many subscribers did Netflix have?"
+    assert gives(q, "Netflix has been a game changer but no one knows how the streaming wars will end.") == []
+    assert gives(q, "Disney spent more than $3 billion on Disney+.") == []
+    assert gives("What is the population of Hong Kong?", "Hong Kong's way of life is safeguarded until 2047.") == []
+    # A sum the recogniser reads as a bare number still answers "how much".
+    assert gives("How much does the Delhi oxygen bar charge for fifteen minutes?", "The bar charges Rs 299 for fifteen minutes of pure air.")
+
+
+def test_a_name_of_several_words_must_be_held_in_full():
+    assert not names_held(full_names("Who won the 2022 FIFA World Cup?"), "Nadal keeps Spain alive in the Davis Cup Finals, a world event.")
+    assert names_held(full_names("Who won the 2022 FIFA World Cup?"), "Argentina won the FIFA World Cup in Qatar.")
+    assert not names_held(full_names("How many people died in California's 2018 Camp Fire?"), "PG&E shuts off power over fire danger in California.")
+    # Initials, a demonym and a corporate suffix will do; a person may be called by surname, a month is no name.
+    assert names_held(full_names("How many charges does Assange face in the United States?"), "Assange faces 18 charges in the U.S.")
+    assert names_held(full_names("Who heads the European Space Agency team?"), "An ESA team studies hibernation.")
+    assert names_held(full_names("Who moved to adjourn Nigeria Senate?"), "The Nigerian Senate adjourned.")
+    assert names_held(full_names("Where is Sierra Nevada Corporation headquartered?"), "Sierra Nevada Corp. is based in Sparks.")
+    assert full_names("Which aide to Mike Pence said Trump's call sounded political?") == []
+    assert full_names("In which city is the November Democratic debate?") == [] and "november" in CALENDAR
+    # Initials that are a common word are no alternative ("Air Show": "as").
+    assert coverage(subject("Who won the Air Show award?"), "as the crowd cheered") < 1
+    assert coverage(subject("How many charges does Assange face in the United States?"), "Assange faces 18 charges in the US") == 1
+
+
+def test_an_article_from_before_the_year_asked_about_cannot_report_it():
+    today = date(2026, 12, 6)
+    when = read_timeframe("Who won the 2022 FIFA World Cup?", today)
+    assert before(when, "2019-11-20") and not before(when, "2023-01-02") and not before(when, None)
+    # Only a year the question names: "after Tuesday's slide" read against today says nothing of an old story.
+    assert not before(read_timeframe("Where did US crude end up after Tuesday's slide?", today), "2019-11-20")
+    # A day is the state of things then, bounded at its end elsewhere.
+    assert not before(read_timeframe("What was the death toll on March 1, 2024?", today), "2024-02-28")
