@@ -14,7 +14,7 @@ from rag.text import STOPWORDS, sentences
 from rag.types import Article
 
 # Bumped whenever the rules change: stored articles are cleaned again under the new ones (ingest.pipeline).
-FORMAT = "1"
+FORMAT = "2"
 
 I = re.I
 AGENCY = r"(?:AP|AFP|Reuters|Getty(?: Images)?|EPA(?:-EFE)?|Shutterstock|Bloomberg|Invision|Xinhua|PA (?:Images|Wire|Media)|NurPhoto|SOPA Images|iStock(?:photo)?|Alamy)"
@@ -39,7 +39,8 @@ UI = ("share|shares|share this|share this (?:story|article|page|post)|share on \
       "site ?map|faq|rss|text size|font size|a a a|dark mode|reading mode|more options|loading\\.\\.\\.|please wait|"
       "like this|like loading\\.\\.\\.|toggle navigation|navigation|main menu|open menu|close menu|email address|your email|"
       "first name|last name|zip code|postal code|required|conversation|discussion|image|photo|video|gallery|graphic|learn more|get started|"
-      "tweet this|email a friend|share this story, choose your platform!?|(?:\\d+ )?(?:comments?|replies|responses)(?: \\(\\d+\\))?")
+      "tweet this|email a friend|share this story, choose your platform!?|explore further|order reprints|reprints|print article|"
+      "print options|(?:see )?more photos|close|cancel|multimedia|embedded content|images|submit|(?:\\d+ )?(?:comments?|replies|responses)(?: \\(\\d+\\))?")
 
 # A line (a paragraph) that is furniture as a whole when one of these matches it; bullets and list marks are
 # stripped first.
@@ -87,6 +88,16 @@ LINE = [re.compile(p, f) for p, f in (
     (r"^in (?:this|these) [^.]{0,80}\b(?:photos?|photograph|image|picture|video|file photo|handout photo)(?: (?:provided|released|taken|made available) by [^,]+)?,", I),
     (r"^(?:an? )?artist[’']?s? (?:concept|impression|illustration|rendering|depiction)\b", I),
     (r"^(?=(?:\S+\s+){0,19}\S+$|.*[^.!?…\"”]$).*\((?:left|right|center|centre|l-r|l to r|from left|top|bottom|inset)\)", I),
+    # a caption that ends in its credit, source or publication note: "...Credit...Doug Mills/The New York Times",
+    # "... (Source: NASA)", "... [File: Reuters]", "... (credit: NASA/Jude Guidry) |", "... (Published Monday, Nov. 18)"
+    (r"[.!?”\"]\s*(?:image |photo )?credits?\s*(?:\.{2,}|…|:)\s*\S.{0,80}$"
+     r"|[(\[]\s*(?:source|file|credit|photo|image|courtesy|published|updated)\b\s*:?\s*[^()\[\]]{1,60}[)\]]\s*\|?\s*$", I),
+    (rf"^(?:[A-Z][\w.'’-]+ ){{1,3}}[A-Z][\w.'’-]+\s*\|\s*(?:[\w .&'’-]+\s*\|\s*)*{AGENCY}$", 0),
+    # another story's headline: tagged "[VIDEO]", "[INSIGHT]", dated "1 hour ago", "Related" run into it
+    (r"\[(?:video|videos|pictures|photos|insight|warning|poll|revealed|latest|live|watch|mapped|gallery|review|analysis|opinion|update|"
+     r"exclusive|listen|quiz|comment|explained)\]\s*\|?\s*$", I),
+    (r"^[^.!?]{10,160}\b\d+ (?:min(?:ute)?s?|hours?|days?) ago\s*$|^related\s*['‘\"“]|^read these next\b|^related tags\b"
+     r"|^this (?:article|story|post) is related to\b|^share this\s*:|^\d[\d,.]*k?\s*shares?\b|\bsponsored by\s*$|\[/?button\b", I),
     # ad labels and sponsors
     (r"^(?:advertisement|advertising|advert|ad|ads|sponsored(?: content| links?| posts?| stories| by .*)?|promoted(?: content| stories| links?)?"
      r"|paid (?:content|post|partnership|promotion)|partner content|anzeige|werbung|publicidad|publicité|pubblicità|publicidade|реклама)"
@@ -173,7 +184,7 @@ SENTENCE = [re.compile(p, f) for p, f in (
     (r"\b(?:leave|post|add|write|submit) (?:a|your) (?:comment|reply)\b|\bjoin the (?:conversation|discussion)\b", I),
     (r"\bcomments? (?:are|is) (?:closed|moderated|subject to|welcome|reviewed)\b|\bcommenting (?:using|as)\b|\bcomment (?:via|with|using) (?:facebook|disqus)\b", I),
     (r"\bemail address will not be published\b|\brequired fields are marked\b|\b(?:our|these) community (?:guidelines|standards|rules)\b|^please be (?:mindful|respectful)\b", I),
-    (r"\bcoment[aá]rios?\b.{0,120}\bmoderad|\bcomments?\b.{0,80}\bmoderat", I),
+    (r"\bcoment[aá]rios?\b.{0,120}\bmoderad|\bcomments?\b.{0,80}\bmoderat(?:ed|ion|ing|ors?)\b", I),  # not "moderates"
     # affiliate notes and promotions
     (r"\b(?:may|might|could|will|can) (?:earn|receive|get|collect|make) (?:a |an )?(?:small |affiliate )?(?:commission|share of (?:the )?(?:sales?|revenue)|portion of (?:the )?(?:sales?|revenue))\b", I),
     (r"\baffiliate (?:links?|commission|partnerships?)\b|^disclosure\s*:|\bsupported by (?:its|our) (?:audience|readers)\b", I),
@@ -277,6 +288,17 @@ SENTENCE = [re.compile(p, f) for p, f in (
     (r"^distributed by\b|\bis a registered trademark of\b|\btrademarks? (?:are|is) (?:the )?property of\b|\bno part of this\b.{0,60}\bmay be reproduced\b"
      r"|\b(?:published|reprinted|republished|used) with (?:the )?permission\b|\bcommitted to publishing\b"
      r"|\bis an? (?:independent|nonprofit|non-profit|not-for-profit) (?:news|media|journalism) (?:organi[sz]ation|outlet|site|publication|newsroom)\b", I),
+    # what a sign-up box says before and after: confirmations, errors, subscriber counts, the inbox
+    (r"\b(?:error|problem) (?:processing|with) your (?:subscription|sign-?up|request)\b|\bsucc?ess?fully subscribed\b|\b(?:your|the) inbox\b"
+     r"|\bjoin [\d,]+ other (?:subscribers|readers|followers)\b|^get (?:the )?(?:day|week|morning)['’]?s (?:big|top|biggest|best|latest)\b"
+     r"|^sign up (?:for|to) [^.!?]{1,40}\b(?:news|updates|alerts|emails?)\s*[!.]?$|\binstant download\b"
+     r"|\bdelivered (?:through|to) your (?:letterbox|door|doorstep|mailbox)\b|\b\d+ issues for\b|^subscribe to (?:the |our )(?:[A-Z0-9][\w.'’&-]*\s?){1,5}", I),
+    (r"\bnotify me\b|\bmoderat\w* (?:all )?comments\b", I),
+    # rights and data notes of big outlets, sponsored-post disclosures, contact lines
+    (r"\bfor your personal,? non-commercial use\b|\bpresentation-ready copies\b|\bgoverned by our subscriber agreement\b"
+     r"|\bdata (?:is|are) delayed\b|\breal-time snapshot\b|^this (?:article|story) has been (?:adapted from|sent to)\b"
+     r"|\bhas been compensated by\b|#ad\b|#sponsored\b|\ball opinions are (?:mine|my own|our own)\b"
+     r"|^reach (?:the )?(?:reporters?|writers?|authors?|editors?)\b|^read (?:our|the) [^.!?]{1,40} here\b|^click (?:for|to) \w+", I),
 )]
 # Sentences that are furniture among an article's last lines, where bios, sign-offs and press-release "About"
 # paragraphs stand; in the middle of a story the same words are often news ("Smith is the author of ...").
@@ -336,7 +358,7 @@ def spans(text: str) -> list[tuple[int, int]]:
         else:
             found += related(text, listed)
             listed = []
-        if is_furniture_line(line):
+        if is_furniture_line(line) or stray(text, lines, n):
             found.append((s, e))
             continue
         about = ABOUT.match(line.strip())
@@ -365,6 +387,18 @@ def spans(text: str) -> list[tuple[int, int]]:
         if any(s < fe and ts < e for ts, e in tail for s, fe in found):
             found.append((lines[rules[-1]][0], len(text)))
     return merged(found)
+
+
+def prose(line: str) -> bool:
+    return len(line.split()) >= 12 and ENDS.search(line) is not None
+
+
+def stray(text: str, lines: list[tuple[int, int]], n: int) -> bool:
+    """A short line without a full stop between two paragraphs of prose: a photo's caption or another story's
+    headline dropped into the body ("Typing on the new MacBook Pro Magic Keyboard")."""
+    line = text[lines[n][0]:lines[n][1]].strip()
+    return (0 < n < len(lines) - 1 and 3 <= len(line.split()) <= 14 and not ENDS.search(line) and not BULLET.match(line)
+            and prose(text[lines[n - 1][0]:lines[n - 1][1]]) and prose(text[lines[n + 1][0]:lines[n + 1][1]]))
 
 
 def related(text: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
