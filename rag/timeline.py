@@ -5,8 +5,9 @@ import re
 import numpy as np
 from llama_index.core.schema import QueryBundle
 
-from .answer import ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, check_question, names, quotable
+from .answer import ABOUT_AT_LEAST, ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, check_question, leans, quotable
 from .citations import cite
+from .questions import coverage, full_names, names_held, subject
 from .retrieve import Filters, HybridRetriever, Library, MergeAdjacent, OnePerStory, to_passages
 from .text import units
 from .timeframe import read_timeframe, without_time
@@ -15,6 +16,7 @@ from .types import Answer, Citation
 ASKS = re.compile(r"^\s*(?:what(?:'s| has| have)? happen(?:ed|ing) (?:with|to|in|at|around)|(?:give me |show me |make )?(?:a |the )?"
                   r"timeline (?:of|for|on)|how did (?=.+\bunfold)|what is the history of)\s*", re.I)
 MAX_ENTRIES = 12
+ASIDE = re.compile(r"^\W*[(\[]|[)\]]\W*$")  # "(Reporting by …)", "[Read more …]": a bracketed aside is not what happened
 
 
 def asks_for_timeline(question: str) -> bool:
@@ -49,16 +51,24 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
     best = max(p.cosine for p in passages)
     if best < ABSTAIN_BELOW:
         return []
-    # With names in the topic ("the flood in Riverton"), an entry's article must hold one of them: a story about
-    # another town's flood is close in meaning and not part of this timeline.
-    wanted = names(topic)
+    # An entry's article must be about the topic as an answer's must: most of its names, and its names of several
+    # words in full ("T-Mobile's CEO" is not a press release naming T-Mobile among its clients; a flood in another
+    # town is close in meaning and not part of this timeline).
+    asked = f"about {topic}"  # so that a name opening the topic counts as one
+    named, runs = subject(asked), full_names(asked)
     entries, scorer = [], Extractive(library)
     for aid in dict.fromkeys(p.article_id for p in passages):
         own = [p for p in passages if p.article_id == aid]
         article = library.articles[aid]
-        if max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or (wanted and not wanted & set(re.findall(r"\w+", (article["title"] + " " + article["text"]).lower()))):
+        whole = f"{article['title']} {article['text']}"
+        if (max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or coverage(named, whole) < ABOUT_AT_LEAST
+                or not names_held(runs, whole)):
             continue
-        spans = [(p, s, e) for p in own for s, e in units(p) if quotable(article["text"][s:e])]
+        # An entry is one sentence read alone: not one that leans on the sentence before it, nor an aside.
+        text = article["text"]
+        sentences = [(p, s, e) for p in own for s, e in units(p)]
+        spans = [(p, s, e) for k, (p, s, e) in enumerate(sentences) if quotable(text[s:e]) and not ASIDE.search(text[s:e])
+                 and not leans(text[sentences[k - 1][1]:sentences[k - 1][2]] if k and sentences[k - 1][0] is p else "", text[s:e])]
         if not spans:
             continue
         texts = [article["text"][s:e] for _, s, e in spans]

@@ -57,3 +57,18 @@ def test_unanswerable_questions_are_refused(news):
     # Measured on this half: near misses 0.33, off-topic 0.86 (the whole set 0.42 and 0.81; before this work 0.00 and
     # 0.46).
     assert r["abstention_near"] >= 0.25 and r["abstention_off"] >= 0.75, r
+
+
+def test_a_timeline_keeps_to_its_subject_and_quotes_sentences_that_stand_alone(news):
+    from rag.answer import LEANS
+    from rag.timeline import timeline
+
+    for subject, name in [("What happened with T-Mobile?", "t-mobile"), ("What happened with Boeing?", "boeing")]:
+        entries = timeline(news.library, subject)
+        assert len(entries) >= 2, subject
+        for c in entries:
+            article = news.library.articles[c.article_id]
+            # every entry's article is about the subject (not a press release naming it among its clients) ...
+            assert name in f"{article['title']} {article['text']}".lower(), (subject, c.title)
+            # ... and its quote is read alone: no "But he added ...", no bracketed aside
+            assert not LEANS.match(c.quote) and not c.quote.lstrip().startswith(("(", "[")), (subject, c.quote)
