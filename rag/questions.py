@@ -133,8 +133,12 @@ def read(question: str) -> Asked:
     if m:
         attribute, rest = singular(m.group(1)), m.group(2)
         if attribute in TITLE_NOUNS:
-            kind, _ = kind_of_phrase(question, m.start(2), head_first=True)
-            return Asked(kind if kind & PEOPLE else frozenset(NAMED))
+            # People when the head noun is a person ("the two US service members", "the 8-year-old girl", not "the
+            # group of WeWork employees"): the last noun before any "of", a hyphenated compound's parts left out.
+            phrase = nouns(question, m.start(2))
+            phrase = phrase[:[w for w, _ in phrase].index("of")] if ("of", "ADP") in phrase else phrase
+            common = [w for k, (w, pos) in enumerate(phrase) if pos == "NOUN" and "-" not in (phrase[k - 1][0] if k else "", phrase[k + 1][0] if k + 1 < len(phrase) else "")]
+            return Asked(frozenset(PEOPLE) if common and kind_of_noun(common[-1]) == PEOPLE else frozenset(NAMED))
         kind = kind_of_noun(attribute)
         # "the population of Hong Kong" must be spoken of ("one country, two systems" gives no population); "the number
         # of", "the price of" (priced, costs) and "the date of" say only what kind of thing the answer is.

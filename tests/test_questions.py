@@ -17,6 +17,16 @@ def test_a_role_of_several_words_asks_for_a_person():
     assert read("Who won the Davis Cup?").wants > PEOPLE  # a team or a country may win
 
 
+def test_the_name_of_someone_asks_for_a_person_by_the_head_noun():
+    assert read("What is the name of the 8-year-old girl rescued from the hotel?").wants == PEOPLE
+    assert read("What were the names of the two US service members killed in the crash?").wants == PEOPLE
+    assert read("What is the name of the group of WeWork employees?").wants > PEOPLE  # a group is named, not a person
+    assert read("What is the name of the surplus ship the US will give Vietnam?").wants > PEOPLE
+    # ... so a sentence about the girl that names no one does not answer it
+    assert gives("What is the name of the 8-year-old girl rescued from the hotel?",
+                   "Police said the girl was taken to the hotel in the United States.") == []
+
+
 def test_a_count_is_of_what_the_question_counts():
     assert read("How many moons does Saturn have?").wants == {"CARDINAL"}
     assert read("How many miles can the Mach E go on a charge?").wants == {"CARDINAL", "QUANTITY"}
