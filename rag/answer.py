@@ -15,7 +15,7 @@ from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
 from .entities import entities
-from .questions import INFORMATIVE, UNKNOWN, Asked, coverage, full_names, holds, names_held, new_entities, proximity, speaks_of
+from .questions import INFORMATIVE, UNKNOWN, Asked, counts_another, coverage, full_names, holds, names_held, new_entities, proximity, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -354,6 +354,10 @@ class Extractive:
             answering = np.array([bool(given.get(j)) and np.isfinite(score[j]) for j in range(len(texts))])
             # "the capital of Australia", "how many jobs": a sentence (with the one it continues) that does not speak of a
             # capital, of jobs, does not give it. (What "what technique" asks about is looser: "Flow Matching Technology".)
+            # ... nor does a figure of something else: "more than 100 powerful geysers" is no count of moons.
+            for j in np.flatnonzero(answering) if wants.counted else []:
+                given[j] = [f for f in given[j] if not counts_another(f, texts[j], wants.counted, self.library.embedder.embed)]
+                answering[j] = bool(given[j])
             for alternatives in ((wants.attribute,), wants.counted):
                 if any(alternatives):
                     answering &= np.array([answering[j] and any(speaks_of(w, f"{texts[j - 1] if continues[j] else ''} {t}", self.library.embedder.embed)

@@ -307,6 +307,17 @@ def speaks_of(word: str, text: str, embed) -> bool:
     return float((vecs[1:] @ vecs[0]).max()) >= FOCUS_SIMILAR
 
 
+def counts_another(figure: str, text: str, counted: tuple, embed) -> bool:
+    """Whether a figure counts something other than what the question counts: the words right after it name things
+    ("more than 100 powerful geysers" for "how many moons"), none of them what is counted."""
+    at = text.find(figure)
+    if at < 0 or not counted:
+        return False
+    after = re.findall(r"[A-Za-z][\w'-]*", text[at + len(figure):])[:3]
+    things = [w for w in after if re.fullmatch(r"[a-z][a-z-]*[^s]s", w) and w not in STOP]
+    return bool(things) and not any(speaks_of(c, " ".join(after), embed) for c in counted if c)
+
+
 _vectors: dict[str, object] = {}
 
 

@@ -76,3 +76,12 @@ def test_an_article_from_before_the_year_asked_about_cannot_report_it():
     assert not before(read_timeframe("Where did US crude end up after Tuesday's slide?", today), "2019-11-20")
     # A day is the state of things then, bounded at its end elsewhere.
     assert not before(read_timeframe("What was the death toll on March 1, 2024?", today), "2024-02-28")
+
+
+def test_a_figure_of_other_things_is_no_count_of_what_is_asked(embedder):
+    from rag.questions import counts_another
+
+    counted = read("How many moons does Saturn have?").counted
+    assert counts_another("100", "Enceladus is fed by more than 100 powerful geysers that are always on.", counted, embedder.embed)
+    assert not counts_another("146", "Saturn now has 146 known moons, more than any other planet.", counted, embedder.embed)
+    assert not counts_another("82", "The count of Saturn's moons rose to 82.", counted, embedder.embed)  # nothing after it
