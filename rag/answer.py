@@ -40,7 +40,7 @@ ABOUT_AT_LEAST = 0.6
 # asked about ("what discount"), or a word close to it: a bonus, not a condition, since a single word's embedding is
 # a poor judge of what else means it (technique~technical 0.33, price~priced 0.90).
 NOUN_BONUS = 0.1
-ANSWER_SHORTLIST = 30
+ANSWER_SHORTLIST = 60
 # A broad answer's sentences score up to INFO_WEIGHT more for the names and figures they add (INFO_AT_MOST of them
 # count): on the news development set's broad questions the digests restated one lead three ways.
 INFO_WEIGHT = 0.15
