@@ -239,6 +239,22 @@ def speaker(name: str, text: str) -> bool:
                           rf"\b(?:Mr|Mrs|Ms|Dr|Prof|Rep|Sen|Gov|Gen|Sgt|Lt|Col|Capt)\.?\s+{n}\b", text))
 
 
+SAYING = re.compile(r"\b(?:say|says|said|saying|tell|told|announc\w*|claim\w*|compar\w*|warn\w*|argu\w*|stat(?:e|ed|es)|"
+                    r"wr(?:ite|ote|itten)|call\w*|describ\w*|explain\w*|accus\w*|critici[sz]\w*|prais\w*|testif\w*|"
+                    r"urg\w*|add\w*|quot\w*|link\w*|blam\w*|predict\w*|confirm\w*|deni\w*|den(?:y|ies)|report\w*|"
+                    r"interview\w*|speak\w*|spoke\w*|comment\w*|respond\w*|repl\w*|insist\w*|suggest\w*|believ\w*)\b", re.I)
+
+
+def source_only(name: str, text: str) -> bool:
+    """Whether a person is named in a sentence only as the source of what it reports ("…," said U.S. Attorney Erin Nealy
+    Cox; "according to Alex Horton of the Washington Post"), and so is not who a question about someone else asks for."""
+    n = re.escape(name)
+    attributed = (rf"\b(?:said|says|according to|told|wrote|reported)\s+(?:[A-Z][\w.]*\s+){{0,4}}?{n}\b|"
+                  rf"\b{n}(?:,[^,]{{1,80}},)?\s+(?:said|says|told|wrote|reported|added|explained)\b")
+    rest = re.sub(attributed, " ", text)
+    return re.search(attributed, text) is not None and re.search(rf"\b{n}\b", rest) is None
+
+
 def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
     """What each text gives of what the question asks for: the entities of the wanted kind that the question does not
     name (or, for numbers, the figures it does not hold); [] for a text that does not answer. A question that asks
@@ -254,7 +270,9 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
         surnames = {t.split()[-1] for f in found for label, t in f if label == "PERSON" and len(t.split()) > 1}
         for j, text in enumerate(texts):
             names = [t for t in new_entities(question, found[j], asked.wants)
-                     if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))]
+                     if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))
+                     # someone asked about who is not asked for what was said is not the one quoted saying it
+                     and not (asked.wants == PEOPLE and not SAYING.search(question) and source_only(t, text))]
             # The recogniser misses some figures ("0.24", "1080p", "24-17"): any the question does not hold will do, and
             # for an amount of money one with its currency.
             # ... but not one the recogniser read as something else: a date, a sum of money for "how many subscribers",

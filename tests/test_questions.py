@@ -85,3 +85,12 @@ def test_a_figure_of_other_things_is_no_count_of_what_is_asked(embedder):
     assert counts_another("100", "Enceladus is fed by more than 100 powerful geysers that are always on.", counted, embedder.embed)
     assert not counts_another("146", "Saturn now has 146 known moons, more than any other planet.", counted, embedder.embed)
     assert not counts_another("82", "The count of Saturn's moons rose to 82.", counted, embedder.embed)  # nothing after it
+
+
+def test_someone_quoted_as_the_source_is_not_who_a_question_about_someone_else_asks_for():
+    hunter = "What is the name of the hunter who caught plague after eating a rabbit?"
+    assert gives(hunter, "He had, according to Alex Horton of the Washington Post, killed and eaten a wild rabbit.") == []
+    assert gives(hunter, "The hunter, Wang Jun, had killed and eaten a wild rabbit, officials said.") == ["Wang Jun"]
+    # ... but a question about what was said is answered by who said it
+    said = "Which prosecutor said the man would never harm another child?"
+    assert gives(said, '"He will never be able to harm another child again," said U.S. Attorney Erin Nealy Cox.') == ["Erin Nealy Cox"]
