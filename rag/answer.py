@@ -15,7 +15,7 @@ from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
 from .entities import entities
-from .questions import INFORMATIVE, UNKNOWN, Asked, counts_another, coverage, full_names, holds, names_held, new_entities, proximity, speaks_of
+from .questions import INFORMATIVE, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -141,6 +141,10 @@ MORE = re.compile(r"\b(in detail|detailed|in depth|everything|all you know|full)
 
 def classify(question: str) -> Kind:
     kind = next((k for pattern, k in KINDS if pattern.search(question)), LOOKUP)
+    # The list pattern sees a plural among the first words; "Which Nissan North America sales executive was quoted"
+    # and "which Goddard scientist said researchers ..." ask for one: the phrase's head noun tells.
+    if kind.name == "list" and not re.match(r"\s*(?:list|name|(?:who|which|what) (?:are|were))\b", question, re.I) and plural_head(question) is False:
+        kind = LOOKUP
     return replace(kind, sentences=kind.sentences * 2, words=kind.words * 2) if MORE.search(question) else kind
 
 

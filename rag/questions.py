@@ -96,6 +96,26 @@ def nouns(question: str, start: int) -> list[tuple[str, str]]:
     return out
 
 
+def plural_head(question: str) -> bool | None:
+    """Whether the noun phrase after a question's opening which/what has a plural head ("which companies", "what two
+    products"; not "which Nissan North America sales executive", whose plural-looking "sales" qualifies the head);
+    None when there is no such phrase."""
+    m = re.match(r"\s*(?:which|what)\s+", question, re.I)
+    if not m:
+        return None
+    from .entities import parts_of_speech
+
+    head = None
+    for offset, word, pos in parts_of_speech(question):
+        if offset < m.end():
+            continue
+        if pos in ("NOUN", "PROPN", "ADJ", "NUM") or (pos == "PUNCT" and word == "-"):
+            head = word if pos == "NOUN" else head
+        elif head or pos not in ("DET", "ADV", "SPACE"):
+            break
+    return None if head is None else singular(head.lower()) != head.lower()
+
+
 def kind_of_noun(noun: str) -> frozenset:
     if noun in PERSON_NOUNS or (noun not in LEXICON and re.search(r"..(ist|ian|man|woman)$", noun)):
         return frozenset(PEOPLE)

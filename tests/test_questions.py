@@ -94,3 +94,12 @@ def test_someone_quoted_as_the_source_is_not_who_a_question_about_someone_else_a
     # ... but a question about what was said is answered by who said it
     said = "Which prosecutor said the man would never harm another child?"
     assert gives(said, '"He will never be able to harm another child again," said U.S. Attorney Erin Nealy Cox.') == ["Erin Nealy Cox"]
+
+
+def test_a_question_asking_for_one_is_a_lookup_though_a_plural_looking_word_comes_early():
+    from rag.answer import classify
+
+    assert classify("Which Nissan North America sales executive was quoted praising the new Sentra?").name == "lookup"
+    assert classify("Which Goddard scientist said researchers will need to get closer to Europa?").name == "lookup"
+    assert classify("Which companies are joining NASA's lunar program?").name == "list"
+    assert classify("What two products did Apple launch?").name == "list"
