@@ -80,9 +80,10 @@ def singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
 
 
-def nouns(question: str, start: int) -> list[tuple[str, str]]:
+def nouns(question: str, start: int, form=singular) -> list[tuple[str, str]]:
     """The (word, part of speech) of the noun phrase that starts at offset `start` of the question, up to its verb:
-    "Which Cleveland defensive lineman said ..." -> Cleveland, defensive, lineman."""
+    "Which Cleveland defensive lineman said ..." -> Cleveland, defensive, lineman; each word lower case and, unless
+    `form` says otherwise, singular."""
     from .entities import parts_of_speech
 
     out = []
@@ -90,7 +91,7 @@ def nouns(question: str, start: int) -> list[tuple[str, str]]:
         if offset < start:
             continue
         if pos in ("NOUN", "PROPN", "ADJ", "NUM") or word.lower() == "of" or (pos == "PUNCT" and word == "-"):
-            out.append((singular(word.lower()), pos))
+            out.append((form(word.lower()), pos))
         elif out or pos not in ("DET", "ADV", "SPACE"):
             break
     return out
@@ -101,19 +102,13 @@ def plural_head(question: str) -> bool | None:
     products"; not "which Nissan North America sales executive", whose plural-looking "sales" qualifies the head);
     None when there is no such phrase."""
     m = re.match(r"\s*(?:which|what)\s+", question, re.I)
-    if not m:
-        return None
-    from .entities import parts_of_speech
+    common = [w for w, pos in before_of(nouns(question, m.end(), form=str)) if pos == "NOUN"] if m else []
+    return singular(common[-1]) != common[-1] if common else None
 
-    head = None
-    for offset, word, pos in parts_of_speech(question):
-        if offset < m.end():
-            continue
-        if pos in ("NOUN", "PROPN", "ADJ", "NUM") or (pos == "PUNCT" and word == "-"):
-            head = word if pos == "NOUN" else head
-        elif head or pos not in ("DET", "ADV", "SPACE"):
-            break
-    return None if head is None else singular(head.lower()) != head.lower()
+
+def before_of(phrase: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A noun phrase up to its "of": the head of "the group of WeWork employees" is the group."""
+    return phrase[:[w for w, _ in phrase].index("of")] if ("of", "ADP") in phrase else phrase
 
 
 def kind_of_noun(noun: str) -> frozenset:
@@ -155,8 +150,7 @@ def read(question: str) -> Asked:
         if attribute in TITLE_NOUNS:
             # People when the head noun is a person ("the two US service members", "the 8-year-old girl", not "the
             # group of WeWork employees"): the last noun before any "of", a hyphenated compound's parts left out.
-            phrase = nouns(question, m.start(2))
-            phrase = phrase[:[w for w, _ in phrase].index("of")] if ("of", "ADP") in phrase else phrase
+            phrase = before_of(nouns(question, m.start(2)))
             common = [w for k, (w, pos) in enumerate(phrase) if pos == "NOUN" and "-" not in (phrase[k - 1][0] if k else "", phrase[k + 1][0] if k + 1 < len(phrase) else "")]
             return Asked(frozenset(PEOPLE) if common and kind_of_noun(common[-1]) == PEOPLE else frozenset(NAMED))
         kind = kind_of_noun(attribute)
@@ -288,11 +282,12 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
         # A name of one word tagged PERSON is often a place or a thing ("Braunau am Inn"): it counts when the texts
         # also give it as someone's full name ("Wolfgang Peschorn" ... "Peschorn said").
         surnames = {t.split()[-1] for f in found for label, t in f if label == "PERSON" and len(t.split()) > 1}
+        about_saying = SAYING.search(question) is not None
         for j, text in enumerate(texts):
             names = [t for t in new_entities(question, found[j], asked.wants)
                      if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))
                      # someone asked about who is not asked for what was said is not the one quoted saying it
-                     and not (asked.wants == PEOPLE and not SAYING.search(question) and source_only(t, text))]
+                     and not (asked.wants == PEOPLE and not about_saying and source_only(t, text))]
             # The recogniser misses some figures ("0.24", "1080p", "24-17"): any the question does not hold will do, and
             # for an amount of money one with its currency.
             # ... but not one the recogniser read as something else: a date, a sum of money for "how many subscribers",

@@ -71,10 +71,10 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
                  and not leans(text[sentences[k - 1][1]:sentences[k - 1][2]] if k and sentences[k - 1][0] is p else "", text[s:e])]
         if not spans:
             continue
-        texts = [article["text"][s:e] for _, s, e in spans]
+        texts = [text[s:e] for _, s, e in spans]
         score, _, _ = scorer.score(topic, qvec, texts)
         p, s, e = spans[int(np.argmax(score))]
-        entries.append(cite(0, p, article["text"][s:e], s, e))
+        entries.append(cite(0, p, text[s:e], s, e))
         if len(entries) == limit:
             break
     entries.sort(key=lambda c: (not c.date, c.date))
