@@ -5,15 +5,16 @@ import re
 import numpy as np
 from llama_index.core.schema import QueryBundle
 
-from .answer import ABOUT_AT_LEAST, ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, check_question, leans, quotable
+from .answer import ABSTAIN_BELOW, SAME_SUBJECT_MARGIN, Extractive, about, check_question, leans, quotable
 from .citations import cite
-from .questions import coverage, full_names, names_held, subject
 from .retrieve import Filters, HybridRetriever, Library, MergeAdjacent, OnePerStory, to_passages
 from .text import units
 from .timeframe import read_timeframe, without_time
 from .types import Answer, Citation
 
-ASKS = re.compile(r"^\s*(?:what(?:'s| has| have)? happen(?:ed|ing) (?:with|to|in|at|around)|(?:give me |show me |make )?(?:a |the )?"
+# "What happened to the guards" and "what happened at the protest" ask for an account of one happening, not a history:
+# they are answered as overviews.
+ASKS = re.compile(r"^\s*(?:what(?:'s| has| have)? happen(?:ed|ing) (?:with|in|around)|(?:give me |show me |make )?(?:a |the )?"
                   r"timeline (?:of|for|on)|how did (?=.+\bunfold)|what is the history of)\s*", re.I)
 MAX_ENTRIES = 12
 ASIDE = re.compile(r"^\W*[(\[]|[)\]]\W*$")  # "(Reporting by …)", "[Read more …]": a bracketed aside is not what happened
@@ -51,18 +52,13 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
     best = max(p.cosine for p in passages)
     if best < ABSTAIN_BELOW:
         return []
-    # An entry's article must be about the topic as an answer's must: most of its names, and its names of several
-    # words in full ("T-Mobile's CEO" is not a press release naming T-Mobile among its clients; a flood in another
-    # town is close in meaning and not part of this timeline).
     asked = f"about {topic}"  # so that a name opening the topic counts as one
-    named, runs = subject(asked), full_names(asked)
     entries, scorer = [], Extractive(library)
     for aid in dict.fromkeys(p.article_id for p in passages):
         own = [p for p in passages if p.article_id == aid]
         article = library.articles[aid]
         whole = f"{article['title']} {article['text']}"
-        if (max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or coverage(named, whole) < ABOUT_AT_LEAST
-                or not names_held(runs, whole)):
+        if max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or not about(asked, whole):
             continue
         # An entry is one sentence read alone: not one that leans on the sentence before it, nor an aside.
         text = article["text"]
@@ -83,9 +79,12 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
     return entries
 
 
-def timeline_answer(library: Library, question: str, filters: Filters | None = None) -> Answer:
-    """A timeline as a chat answer: one dated, cited line per story."""
+def timeline_answer(library: Library, question: str, filters: Filters | None = None) -> Answer | None:
+    """A timeline as a chat answer: one dated, cited line per story; None when the stories found are of one day, a
+    happening to tell rather than a history (the question is then answered as an overview)."""
     entries = timeline(library, question, filters)
+    if entries and len({c.date[:10] for c in entries if c.date}) < 2:
+        return None
     if not entries:
         return Answer(question=question, answer="The articles don't tell what happened with that.", citations=[], abstained=True,
                       mode="extractive", timeline=True)

@@ -72,3 +72,21 @@ def test_a_timeline_keeps_to_its_subject_and_quotes_sentences_that_stand_alone(n
             assert name in f"{article['title']} {article['text']}".lower(), (subject, c.title)
             # ... and its quote is read alone: no "But he added ...", no bracketed aside
             assert not LEANS.match(c.quote) and not c.quote.lstrip().startswith(("(", "[")), (subject, c.quote)
+
+
+def test_broad_answers_hold_key_facts_within_the_budget(news):
+    r = evaluate(news, half(lambda c: bool(c.facts)))
+    # Measured on this half (AMD EPYC, 2026-12-06, fourth round): 0.41 at 106 words (before this round 0.35 at 106; the
+    # whole set 0.44 at 105, before 0.37 at 103, before this work 0.30 at 75). The target is 0.50 at 120 words.
+    assert r["fact_recall"] >= 0.38 and r["mean_words"] <= 120, r
+
+
+def test_what_happened_to_or_at_something_is_told_not_listed(news):
+    # One happening ("at the protest", "to the guards") or stories of one day are told as an overview, not a timeline
+    # of one line; a newsletter's next sentence naming the same man again ("Legere will hand over ...") goes with it.
+    for question, facts in [("What happened at the Indiana teachers' protest?", ["Statehouse", "better pay"]),
+                            ("What happened with T-Mobile's leadership?", ["Legere", "May 2020", "Siever"])]:
+        a = news.ask(question)
+        assert not a.abstained and not a.timeline and all(f in a.answer for f in facts), (question, a.answer)
+        # every cited article is about what was asked (not an ad firm's news about "mobile marketing")
+        assert all("T-Mobile" in news.library.articles[c.article_id]["text"] for c in a.citations if "T-Mobile" in question), a.answer
