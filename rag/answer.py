@@ -130,6 +130,8 @@ KINDS = [
                 r"[\w'’-]+\s+){0,3}(?!(does|has|was|this|thus)\b)[\w-]{2,}[a-z](?<!ss|us|is)s\b(?!\s+(the|a|an|its|their|this|that|these|those)\b)", re.I),
      Kind("list")),
 ]
+OVERVIEW = KINDS[1][1]
+TWO_QUESTIONS = re.compile(r"\w.*\band (how|why|what|who|whom|where|when|which)\b", re.I)
 # The words that frame a broad question rather than name its subject; they would count as terms to find.
 FRAME = re.compile(r"\b(compare|contrast|differ\w*|difference|between|versus|vs|know|tell|give|list|name|overview|summary|"
                    r"rundown|background|summari[sz]e|story|latest|news|going on|explain|reasons?|causes?|articles?|mention\w*)\b", re.I)
@@ -150,6 +152,9 @@ def classify(question: str) -> Kind:
     # and "which Goddard scientist said researchers ..." ask for one: the phrase's head noun tells.
     if kind.name == "list" and not re.match(r"\s*(?:list|name|(?:who|which|what) (?:are|were))\b", question, re.I) and plural_head(question) is False:
         kind = LOOKUP
+    # "What is feather duvet lung and how was the patient treated?" asks two things: an overview holds both.
+    if kind is LOOKUP and TWO_QUESTIONS.search(question):
+        kind = OVERVIEW
     return replace(kind, sentences=kind.sentences * 2, words=kind.words * 2) if MORE.search(question) else kind
 
 
@@ -337,7 +342,7 @@ class Extractive:
         timely = timely + TYPE_BONUS * np.array([names_time(when, t) for t in texts])
         prior = prior + timely  # so the sentences of the right time are among those embedded
         titles = [passages[c[0]].meta["title"] or "" for c in candidates]
-        wants = read_question(question) if kind is LOOKUP else Asked()
+        wants = read_question(question) if kind.name in (LOOKUP.name, "list") else Asked()
         answering = np.zeros(len(texts), dtype=bool)
         if wants.wants or wants.focus or wants.attribute:
             # The sentence that names what a lookup asks for is often not among those closest to its wording ("Interior

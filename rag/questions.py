@@ -341,12 +341,13 @@ def speaks_of(word: str, text: str, embed) -> bool:
 
 
 def counts_another(figure: str, text: str, counted: tuple, embed) -> bool:
-    """Whether a figure counts something other than what the question counts: the words right after it name things
-    ("more than 100 powerful geysers" for "how many moons"), none of them what is counted."""
+    """Whether a figure counts something other than what the question counts: its words and the words right after it
+    name things ("more than 100 powerful geysers" for "how many moons"), none of them what is counted."""
     at = text.find(figure)
     if at < 0 or not counted:
         return False
-    after = re.findall(r"[A-Za-z][\w'-]*", text[at + len(figure):])[:3]
+    # The figure's own unit counts: "more than 300 miles" is no horsepower.
+    after = re.findall(r"[A-Za-z][\w'-]*", figure) + re.findall(r"[A-Za-z][\w'-]*", text[at + len(figure):])[:3]
     things = [w for w in after if re.fullmatch(r"[a-z][a-z-]*[^s]s", w) and w not in STOP]
     return bool(things) and not any(speaks_of(c, " ".join(after), embed) for c in counted if c)
 

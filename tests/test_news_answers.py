@@ -90,3 +90,12 @@ def test_what_happened_to_or_at_something_is_told_not_listed(news):
         assert not a.abstained and not a.timeline and all(f in a.answer for f in facts), (question, a.answer)
         # every cited article is about what was asked (not an ad firm's news about "mobile marketing")
         assert all("T-Mobile" in news.library.articles[c.article_id]["text"] for c in a.citations if "T-Mobile" in question), a.answer
+
+
+def test_a_list_of_names_is_answered_only_by_sentences_naming_them(news):
+    # The articles report the two service members' deaths, not their names: a list asking for people gets the same
+    # gate as a lookup. The two teachers freed in the swap are named, and the answer names them.
+    a = news.ask("What were the names of the two US service members killed in the helicopter crash in Afghanistan?")
+    assert a.abstained, a.answer
+    a = news.ask("Which two university teachers were freed by the Taliban in the prisoner swap?")
+    assert not a.abstained and "Kevin King" in a.answer and "Timothy Weeks" in a.answer, a.answer

@@ -103,3 +103,11 @@ def test_a_question_asking_for_one_is_a_lookup_though_a_plural_looking_word_come
     assert classify("Which Goddard scientist said researchers will need to get closer to Europa?").name == "lookup"
     assert classify("Which companies are joining NASA's lunar program?").name == "list"
     assert classify("What two products did Apple launch?").name == "list"
+
+
+def test_a_figure_with_its_own_unit_counts_that_unit(embedder):
+    from rag.questions import counts_another
+
+    text = "Ford’s Mustang Mach E SUV will go 230 miles to more 300 miles per charge depending on how it’s equipped."
+    assert counts_another("more 300 miles", text, ("horsepower",), embedder.embed)
+    assert not counts_another("more 300 miles", text, ("miles",), embedder.embed)
