@@ -232,7 +232,8 @@ FOCUS_SIMILAR = 0.5  # word-to-word cosine of all-MiniLM-L6-v2: price~cost 0.74,
 
 
 def new_entities(question: str, found: tuple, labels: frozenset) -> list[str]:
-    """The entities of a sentence, of the wanted labels, that the question does not already name."""
+    """The entities of a sentence, of the wanted labels, that the question does not already name (someone it names by
+    surname included: "Jeffrey Epstein" for a question about Epstein)."""
     from .entities import plain
 
     asked = plain(question)
@@ -240,7 +241,8 @@ def new_entities(question: str, found: tuple, labels: frozenset) -> list[str]:
     out = []
     for label, text in found:
         name = plain(text)
-        if label in labels and name and name not in asked and not set(name.split()) <= asked_words:
+        if (label in labels and name and name not in asked and not set(name.split()) <= asked_words
+                and not (label == "PERSON" and name.split()[-1] in asked_words)):
             out.append(text)
     return out
 

@@ -111,3 +111,14 @@ def test_a_figure_with_its_own_unit_counts_that_unit(embedder):
     text = "Ford’s Mustang Mach E SUV will go 230 miles to more 300 miles per charge depending on how it’s equipped."
     assert counts_another("more 300 miles", text, ("horsepower",), embedder.embed)
     assert not counts_another("more 300 miles", text, ("miles",), embedder.embed)
+
+
+def test_someone_the_question_names_by_surname_is_not_an_answer():
+    from rag.questions import holds, read
+
+    q = "Which two prison officers were charged with falsifying records about Epstein?"
+    lead = ("Two federal prison officers were charged Tuesday with falsifying records, stating they had checked on accused "
+            "sex trafficker Jeffrey Epstein in the hours before he hanged himself in his Manhattan cell.")
+    names = "Federal prosecutors alleged that Tova Noel and Michael Thomas, assigned to Epstein's unit, appeared to sleep."
+    given = holds(read(q), q, [lead, names])
+    assert given[0] == [] and "Tova Noel" in given[1], given
