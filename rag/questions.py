@@ -7,6 +7,9 @@ import re
 from dataclasses import dataclass
 
 PEOPLE = {"PERSON"}
+# What only someone does: "who heads the team", "who led the scoring", "who founded the start-up".
+PERSON_VERB = re.compile(r"\s+(?:heads?|headed|leads?|led|(?:co-?)?found(?:s|ed)|start(?:s|ed)|chairs?|chaired|directs?|directed|"
+                         r"coach(?:es|ed)?|scored|wrote|starred|sang|testified)\b")
 GROUPS = {"ORG", "NORP", "GPE"}  # "who won" may be a team, a country or a party
 PLACES = {"GPE", "LOC", "FAC"}
 TIMES = {"DATE", "TIME"}
@@ -169,7 +172,7 @@ def read(question: str) -> Asked:
     if wh in ("who", "whom", "whose"):
         # "who is the chief executive of Boeing" asks for a person; "who won" may be a team or a country.
         role = re.match(r"\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her)\s+([\w\s-]+?)(?:\s+(?:of|at|for|in|on|who|that)\b|[?,]|$)", rest)
-        person = role and any(singular(w) in PERSON_NOUNS for w in role.group(1).split()[-3:])
+        person = (role and any(singular(w) in PERSON_NOUNS for w in role.group(1).split()[-3:])) or PERSON_VERB.match(rest)
         return Asked(frozenset(PEOPLE if person else PEOPLE | GROUPS))
     if wh == "when":
         return Asked(frozenset(TIMES))

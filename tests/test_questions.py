@@ -15,6 +15,9 @@ def test_a_role_of_several_words_asks_for_a_person():
     assert read("Who is the chief executive of Boeing?").wants == PEOPLE
     assert read("Who is the CEO of DH, the Spokane firm?").wants == PEOPLE
     assert read("Who won the Davis Cup?").wants > PEOPLE  # a team or a country may win
+    # ... and so does what only someone does
+    assert read("Who heads the European Space Agency team studying astronaut hibernation?").wants == PEOPLE
+    assert read("Who founded the Oxy Pure oxygen bar?").wants == PEOPLE
 
 
 def test_the_name_of_someone_asks_for_a_person_by_the_head_noun():
