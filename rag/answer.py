@@ -14,7 +14,7 @@ from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPe
 from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
-from .entities import entities
+from .entities import entities, past_tense
 from .questions import INFORMATIVE, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
@@ -403,6 +403,7 @@ class Extractive:
             # Minister Wolfgang Peschorn ... said" is about Hitler's birth house by its article's title), in an
             # article close to the question.
             asked_names, runs = named_in_question(question), full_names(question)
+            past = bool(when) and past_tense(question)
             top = max(articles_cosine.values()) - SAME_SUBJECT_MARGIN
             in_full = {}
             for j in np.flatnonzero(answering):
@@ -410,11 +411,11 @@ class Extractive:
                 aid = owner.article_id
                 around = " ".join([titles[j], texts[j - 1] if same[j] else "", texts[j], texts[j + 1] if j + 1 < len(texts) and same[j + 1] else ""])
                 # The article must hold the question's names in full ("FIFA World Cup", not a Davis Cup story's "cup"),
-                # and one published before the time asked about can answer only by naming that time: a 2019 story does
-                # not say who won the 2022 World Cup.
+                # and one published before the time asked about can answer only by naming that time, and never what
+                # happened then: a 2019 story does not say who won the 2022 World Cup, nor the 2020 election.
                 if aid not in in_full:
                     in_full[aid] = names_held(runs, f"{titles[j]} {owner.meta.get('outlet') or ''} {self.library.articles[aid]['text']}")
-                if not in_full[aid] or (before(when, owner.meta.get("date")) and not names_time(when, around)):
+                if not in_full[aid] or (before(when, owner.meta.get("date")) and (past or not names_time(when, around))):
                     answering[j] = False
                     continue
                 # A quotation is about its article's subject without naming it ("If you don't have a big booster,

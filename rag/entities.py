@@ -47,6 +47,12 @@ def parts_of_speech(text: str) -> list[tuple[int, str, str]]:
         return [(t.idx, t.text, t.pos_) for t in _nlp()(text)]
 
 
+def past_tense(text: str) -> bool:
+    """Whether a short text (a question) speaks of the past: "who won", "what did ... say"."""
+    with _lock:
+        return any(t.tag_ == "VBD" for t in _nlp()(text))
+
+
 def plain(text: str) -> str:
     """An entity or a question lower-cased, without possessives and punctuation, for "is it new to the question"."""
     return " ".join(re.findall(r"\w+", re.sub(r"['’]s\b", "", text.lower())))

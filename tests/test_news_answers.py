@@ -99,3 +99,13 @@ def test_a_list_of_names_is_answered_only_by_sentences_naming_them(news):
     assert a.abstained, a.answer
     a = news.ask("Which two university teachers were freed by the Taliban in the prisoner swap?")
     assert not a.abstained and "Kevin King" in a.answer and "Timothy Weeks" in a.answer, a.answer
+
+
+def test_a_story_from_before_an_election_does_not_say_who_won_it(news):
+    # "... in the run-up to the 2020 presidential election" names the year, but a 2019 story cannot report what
+    # happened in it; asked what is planned for then, it may answer.
+    a = news.ask("Who won the 2020 US presidential election?")
+    assert a.abstained, a.answer
+    from rag.entities import past_tense
+
+    assert past_tense("Who won the 2020 US presidential election?") and not past_tense("When will the 2020 Olympics start?")
