@@ -225,6 +225,17 @@ SPELLED = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fift
            r"seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
 CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:dollars|euros?|"
                       r"pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?)\b|\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
+MONEY_WORD = re.compile(r"[$€£¥₹]|\b(?:dollars?|euros?|pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?|"
+                        r"Rs|USD|EUR|GBP|INR|bn)\b", re.I)
+
+
+def priced(amount: str, text: str) -> bool:
+    """Whether an amount the tagger read as money names a currency, in it or in the few words after it ("88 billion
+    Hong Kong dollars"); "more than 6 million Sentra vehicles" does not."""
+    at = text.find(amount)
+    return bool(MONEY_WORD.search(amount) or (at >= 0 and MONEY_WORD.search(" ".join(text[at + len(amount):].split()[:4]))))
+
+
 NOT_A_COUNT = re.compile(r"\b(?:no|any|some|every|each|the|this|that|which)\s+one\b|\bone\s+(?:of|another)\b", re.I)  # "no one knows"
 NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|"
                     r"million|billion|half|third|quarter)\b", re.I)
@@ -288,11 +299,14 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
         # also give it as someone's full name ("Wolfgang Peschorn" ... "Peschorn said").
         surnames = {t.split()[-1] for f in found for label, t in f if label == "PERSON" and len(t.split()) > 1}
         about_saying = SAYING.search(question) is not None
+        money = [{t for label, t in f if label == "MONEY"} for f in found]
         for j, text in enumerate(texts):
             names = [t for t in new_entities(question, found[j], asked.wants)
                      if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))
                      # someone asked about who is not asked for what was said is not the one quoted saying it
-                     and not (asked.wants == PEOPLE and not about_saying and source_only(t, text))]
+                     and not (asked.wants == PEOPLE and not about_saying and source_only(t, text))
+                     # an amount of money names its currency: "more than 6 million Sentra vehicles" is tagged MONEY
+                     and not (t in money[j] and not priced(t, text))]
             # The recogniser misses some figures ("0.24", "1080p", "24-17"): any the question does not hold will do, and
             # for an amount of money one with its currency.
             # ... but not one the recogniser read as something else: a date, a sum of money for "how many subscribers",

@@ -125,3 +125,13 @@ def test_someone_the_question_names_by_surname_is_not_an_answer():
     names = "Federal prosecutors alleged that Tova Noel and Michael Thomas, assigned to Epstein's unit, appeared to sleep."
     given = holds(read(q), q, [lead, names])
     assert given[0] == [] and "Tova Noel" in given[1], given
+
+
+def test_an_amount_of_money_names_its_currency():
+    from rag.questions import holds, priced, read
+
+    q = "How much will the 2020 Nissan Sentra cost in the US?"
+    sold = "With more than 6 million Sentra vehicles sold, we believe the all-new Sentra will reach new heights."
+    assert holds(read(q), q, [sold]) == [[]]  # the tagger reads "more than 6 million" as money
+    assert priced("at least 88 billion", "The listing would raise at least 88 billion Hong Kong dollars, a symbolic total.")
+    assert priced("$12.9bn", "Alibaba is set to raise up to $12.9bn from its listing.")
