@@ -427,7 +427,7 @@ class Extractive:
                 answering[j] = (cos[j] >= self.abstain_below or leading) and on_subject
             # An article saying the fact is not known ("US pricing has not been confirmed") outranks a sentence giving
             # another figure near it ("European pricing will start at 71,350 euro").
-            unknown = [j for j in np.flatnonzero(np.isfinite(score)) if UNKNOWN.search(texts[j])
+            unknown = [j for j in np.flatnonzero(np.isfinite(score)) if UNKNOWN.search(texts[j]) and not answering[j]
                        and coverage(asked_names, f"{titles[j]} {texts[j]}") == 1.0]
             if not answering.any() or (unknown and max(score[unknown]) >= score[answering].max()):
                 return not_stated(asked, passages, candidates, score, self.name, float(cos.max()))

@@ -109,3 +109,9 @@ def test_a_story_from_before_an_election_does_not_say_who_won_it(news):
     from rag.entities import past_tense
 
     assert past_tense("Who won the 2020 US presidential election?") and not past_tense("When will the 2020 Olympics start?")
+
+
+def test_a_sentence_giving_the_answer_is_no_not_known_statement(news):
+    # "The person, who was not identified, was hospitalized in the county of Huade": what is not known is someone else.
+    a = news.ask("In which county was the man with bubonic plague hospitalized?")
+    assert not a.abstained and "Huade" in a.answer.split("[1]")[0], a.answer
