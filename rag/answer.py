@@ -47,7 +47,8 @@ INFO_WEIGHT = 0.15
 INFO_AT_MOST = 3  # sentences looked at for what a lookup asks for (2.4 ms each the first time, remembered after)
 # News puts what happened first: a broad answer's sentences in an article's lead (its opening LEAD_CHARS, about two
 # sentences) score LEAD_WEIGHT more. On the news development set broad key-fact recall rose 0.44 -> 0.47 with a
-# weight of 0.05 or 0.1 (0.45 at 0.2), the same for any length from 250 to 800 characters.
+# weight of 0.05 or 0.1 (0.45 at 0.2), the same for any length from 250 to 800 characters (measured before the
+# sentences a picked one leans on counted towards its words).
 LEAD_WEIGHT = 0.1
 LEAD_CHARS = 400
 # Embedding the candidate sentences was 90 % of an extractive answer's time (18 sentences, ~270 ms fp32 at the
@@ -109,6 +110,7 @@ class Kind:
 # an overview or comparison are kept within 0.5 of the best, as the second side of "Compare Runway and Pika" scored
 # 0.42 below the sentence naming both. novelty 0.5 and cover 0.3 were set by reading answers, not tuned.
 LOOKUP = Kind("lookup", MAX_SENTENCES, 120, KEEP_WITHIN, novelty=0.0, wider=1)
+OVERVIEW = Kind("overview", keep_within=0.5, cover=0.3, named=True)
 # First match wins. Comparison comes first ("how does A differ from B" also opens like an explanation),
 # and overview before list ("what do we know about" is not a list).
 KINDS = [
@@ -121,7 +123,7 @@ KINDS = [
                 r"report|involve|mean|propose|plan|promise|demand|offer)\b|^\s*what (is|are) (happening|changing)\b|"
                 r"^\s*where (does|do|did) .+ stand\b|^\s*what('s|’s| has| have)? happen(ed|ing)\b|^\s*what (was|were|is|are) .+ about\W*$|"
                 r"^(?!\s*(who|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|will)\b)"
-                r"\W*[\w'’.-]+(\s+[\w'’.-]+){0,4}\W*$", re.I), Kind("overview", keep_within=0.5, cover=0.3, named=True)),
+                r"\W*[\w'’.-]+(\s+[\w'’.-]+){0,4}\W*$", re.I), OVERVIEW),
     (re.compile(r"^\s*(why|how (do|does|did|is|are|was|were|can|could|has|have|had|will|would)|explain|"
                 r"what (are|were) the (reasons?|causes?))\b", re.I), Kind("explanation", carry=CONTINUATION_SHARE)),
     # "Which companies", "what two products", "what are the", "who are": a plural among the first words after which/what
@@ -130,7 +132,6 @@ KINDS = [
                 r"[\w'’-]+\s+){0,3}(?!(does|has|was|this|thus)\b)[\w-]{2,}[a-z](?<!ss|us|is)s\b(?!\s+(the|a|an|its|their|this|that|these|those)\b)", re.I),
      Kind("list")),
 ]
-OVERVIEW = KINDS[1][1]
 TWO_QUESTIONS = re.compile(r"\w.*\band (how|why|what|who|whom|where|when|which)\b", re.I)
 # The words that frame a broad question rather than name its subject; they would count as terms to find.
 FRAME = re.compile(r"\b(compare|contrast|differ\w*|difference|between|versus|vs|know|tell|give|list|name|overview|summary|"
@@ -616,7 +617,7 @@ def select(kind: Kind, score: np.ndarray, vecs: np.ndarray, texts: list[str], co
     its embedding similarity to the closest sentence already taken, plus kind.cover times the share of the
     question's `wanted` names it adds; only sentences within kind.keep_within of the best score, and while the answer
     stays within kind.words. For broad kinds a continuation ("This means ...") brings the sentence it continues, and
-    a sentence the sentences it leans on (leads), which count towards the words.
+    every sentence brings those it leans on (leads); they count towards the words.
     halves: for a comparison, the share of each side's terms each sentence holds; first each side in turn gets its
     best sentence among those about it (within kind.keep_within of that side's best), so that neither side is left
     out when the sentences on one score higher. An explanation (kind.carry) then spends the words left on the
@@ -640,6 +641,8 @@ def select(kind: Kind, score: np.ndarray, vecs: np.ndarray, texts: list[str], co
         return True
 
     def with_lead(j: int) -> list[int]:
+        # (a lookup's kind is a copy with its own sentence count: its leads are added when it is quoted, not counted
+        # against its one or two sentences)
         lead = set(leads[j] if leads and kind.name != LOOKUP.name else [])
         lead |= {j - 1} if continues[j] and np.isfinite(score[j - 1]) else set()
         return [*sorted(lead - set(picked)), j]
