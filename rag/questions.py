@@ -225,6 +225,7 @@ SPELLED = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fift
            r"seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
 CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:dollars|euros?|"
                       r"pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?)\b|\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
+DATELINE = re.compile(r"^\s*[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.'’ -]{1,40}?)?\s*(?:\([^)]{1,40}\))?\s*[—–-]\s")
 MONEY_WORD = re.compile(r"[$€£¥₹]|\b(?:dollars?|euros?|pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?|"
                         r"Rs|USD|EUR|GBP|INR|bn)\b", re.I)
 
@@ -319,6 +320,10 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
                 numbers = []
             # ... and clock times it reads as bare numbers ("starts at seven").
             clock = [m.group(0) for m in CLOCK.finditer(text) if m.group(0).lower() not in question.lower()] if asked.wants & TIMES else []
+            # A dateline ("HONOLULU, Hawaii (HawaiiNewsNow) -") says where the story was filed, not what was asked.
+            filed = DATELINE.match(text)
+            if filed:
+                names = [t for t in names if t not in text[:filed.end()] or t in text[filed.end():]]
             found_all[j] = names or numbers or clock
     return found_all
 

@@ -135,3 +135,12 @@ def test_an_amount_of_money_names_its_currency():
     assert holds(read(q), q, [sold]) == [[]]  # the tagger reads "more than 6 million" as money
     assert priced("at least 88 billion", "The listing would raise at least 88 billion Hong Kong dollars, a symbolic total.")
     assert priced("$12.9bn", "Alibaba is set to raise up to $12.9bn from its listing.")
+
+
+def test_a_dateline_is_not_where_the_story_happened():
+    from rag.questions import holds, read
+
+    q = "In which city is the November Democratic debate taking place?"
+    filed = "WASHINGTON (AP) — New uncertainty hangs over the Democratic presidential primary as 10 candidates meet again."
+    there = "Ten candidates will meet in Atlanta on Wednesday for the November Democratic debate."
+    assert holds(read(q), q, [filed, there]) == [[], ["Atlanta"]]
