@@ -226,11 +226,13 @@ def weighted_overlap(question: str, texts: list[str], context: list[set[str]] | 
     return np.array([sum(idf[w] for w in qwords & b) / total for b in bags])
 
 
-def about(asked: str, text: str) -> bool:
+def about(asked: str):
     """Whether an article (its title and text) is about what was asked, as an answer's sentence must be: most of its
     names, and its names of several words in full ("T-Mobile's leadership" is not an ad firm's news about "mobile
-    marketing"; a flood in another town is close in meaning and no answer)."""
-    return coverage(named_in_question(asked), text) >= ABOUT_AT_LEAST and names_held(full_names(asked), text)
+    marketing"; a flood in another town is close in meaning and no answer). The names are read once; the test
+    returned is applied to each article."""
+    named, runs = named_in_question(asked), full_names(asked)
+    return lambda text: coverage(named, text) >= ABOUT_AT_LEAST and names_held(runs, text)
 
 
 def check_question(question: str) -> str:
@@ -320,7 +322,8 @@ class Extractive:
         off_subject = ~about_it if kind.named and (about_it & ok).any() else np.zeros(len(texts), dtype=bool)
         if kind.named:
             # ... and so is every sentence of an article that is not about it, where some are.
-            held = {aid: about(question, f"{self.library.articles[aid]['title']} {self.library.articles[aid]['text']}")
+            on_it = about(question)
+            held = {aid: on_it(f"{self.library.articles[aid]['title']} {self.library.articles[aid]['text']}")
                     for aid in {p.article_id for p in passages}}
             elsewhere = np.array([not held[passages[c[0]].article_id] for c in candidates])
             if not elsewhere.all():

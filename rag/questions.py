@@ -223,11 +223,11 @@ UNKNOWN = re.compile(
     r"(?:clear|known))\b", re.I)
 SPELLED = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
            r"seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
-CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:dollars|euros?|"
-                      r"pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?)\b|\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
+CURRENCIES = r"dollars|euros?|pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?"
+CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:{CURRENCIES})\b|"
+                      r"\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
 DATELINE = re.compile(r"^\s*[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.'’ -]{1,40}?)?\s*(?:\([^)]{1,40}\))?\s*[—–-]\s")
-MONEY_WORD = re.compile(r"[$€£¥₹]|\b(?:dollars?|euros?|pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?|"
-                        r"Rs|USD|EUR|GBP|INR|bn)\b", re.I)
+MONEY_WORD = re.compile(rf"[$€£¥₹]|\b(?:dollar|{CURRENCIES}|Rs|USD|EUR|GBP|INR|bn)\b", re.I)
 
 
 def priced(amount: str, text: str) -> bool:

@@ -52,13 +52,13 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
     best = max(p.cosine for p in passages)
     if best < ABSTAIN_BELOW:
         return []
-    asked = f"about {topic}"  # so that a name opening the topic counts as one
+    on_topic = about(f"about {topic}")  # "about": so that a name opening the topic counts as one
     entries, scorer = [], Extractive(library)
     for aid in dict.fromkeys(p.article_id for p in passages):
         own = [p for p in passages if p.article_id == aid]
         article = library.articles[aid]
         whole = f"{article['title']} {article['text']}"
-        if max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or not about(asked, whole):
+        if max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or not on_topic(whole):
             continue
         # An entry is one sentence read alone: not one that leans on the sentence before it, nor an aside.
         text = article["text"]
