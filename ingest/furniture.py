@@ -14,7 +14,7 @@ from rag.text import STOPWORDS, sentences
 from rag.types import Article
 
 # Bumped whenever the rules change: stored articles are cleaned again under the new ones (ingest.pipeline).
-FORMAT = "2"
+FORMAT = "3"
 
 I = re.I
 AGENCY = r"(?:AP|AFP|Reuters|Getty(?: Images)?|EPA(?:-EFE)?|Shutterstock|Bloomberg|Invision|Xinhua|PA (?:Images|Wire|Media)|NurPhoto|SOPA Images|iStock(?:photo)?|Alamy)"
@@ -191,7 +191,8 @@ SENTENCE = [re.compile(p, f) for p, f in (
     (r"^(?:see it now|buy (?:it )?now|shop now|get it now|check (?:it out|price|prices)|view deal)\s*(?::|at |on |$)", I),
     (r"\b(?:is|are|was) (?:sponsored|brought to you|presented|paid for|underwritten) by\b", I),
     (r"\b(?:use|enter|apply) (?:the )?(?:promo |coupon |discount |offer )?code\b", I),
-    (r"\bclick here\b|\b(?:download|get|install) (?:the|our) (?:[\w-]+ ){0,3}app\b", I),
+    (r"\b(?:click|clique|cliquez|klicken sie|haga clic) (?:here|aqui|aquí|ici|hier)\b|\b(?:download|get|install) (?:the|our) (?:[\w-]+ ){0,3}app\b"
+     r"|\b(?:on|to) our (?:[\w'’-]+ ){0,3}podcast\b", I),
     (r"^(?:for more (?:information|details|news|stories|updates|coverage),? )?(?:visit|see|check out|go to|head to|head over to|click|read|follow|get)"
      r" [^.!?]{0,60}\b(?:homepage|home page|website|full coverage|complete coverage|latest coverage)\b", I),
     (r"\bfor more (?:information|details|news|stories|updates),? (?:please )?(?:visit|see|check out|go to|read|click|call|contact)\b", I),
@@ -307,7 +308,8 @@ END = [re.compile(p, f) for p, f in (
     (r"\b(?:is|are) (?:a|the|an) (?:leading|global|world'?s leading|premier|pioneering|fast-growing|top|innovative) (?:[\w-]+ ){0,4}"
      r"(?:provider|leader|company|platform|developer|manufacturer|supplier|publisher|network|agency|firm|organi[sz]ation)\b", I),
     (r"^(?:[A-Z][\w.'’-]+ ){1,3}(?:reported|contributed) (?:from|to)\b|^(?:[A-Z][\w.'’-]+ ){1,3}is (?:a|an|the) (?:professor|lecturer|fellow|founder|director|ceo|partner)\b", 0),
-    (r"^(?:founded|established|headquartered) in\b|^to learn more\b|\bvisit (?:us at )?(?:www\.|https?://)\S+", 0),
+    (r"^(?:founded|established|headquartered) in\b|^to learn more\b|\bvisit (?:us at )?(?:www\.|https?://)\S+"
+     r"|^(?:[A-Z][\w.&'’-]* ){1,3}(?:is|are) (?:headquartered|based) in\b.{0,120}\bemploys?\b", 0),
 )]
 
 # A hover card glued into a sentence (The Hill): a name, the name in full, the person's latest headlines, "MORE".
@@ -316,6 +318,10 @@ END = [re.compile(p, f) for p, f in (
 HOVER = re.compile(r"\b(?P<last>[A-Z][\w'’-]*[a-z])(?P<card>[A-Z][^\n]{0,60}?(?P=last)(?=[A-Z'‘\"“])[^\n]{0,1500}?\s…?\s*MORE\b)")
 BULLET = re.compile(r"^\s*(?:[-–—*•·>|]+|\d{1,3}[.)])\s+")
 RULE = re.compile(r"^\s*([_*=~-])\1{2,}\s*$")  # a rule line: "___", "***"
+# A heading standing alone over a list of links: the lines under it, up to the next paragraph of prose, are links.
+OPENS = re.compile(r"^(?:tags|topics|related(?: stories| articles| coverage| links| posts| topics)?|you (?:may|might) also like|more (?:stories|news|headlines)"
+                   r"|recommended(?: for you| stories| reading)?|read (?:more|next|also)|trending(?: now| stories)?|most (?:read|popular|viewed))"
+                   r"\s*(?:\.\.\.|…|:)?$", re.I)
 ABOUT = re.compile(r"^about (?:the )?([^\W\d_][\w.&'’®-]*)(?: [\w.&'’®-]+){0,5}$", re.I)  # "About Acme Corp."
 
 
@@ -379,6 +385,7 @@ def spans(text: str) -> list[tuple[int, int]]:
         else:
             found += [(s + a, s + b) for a, b in cut]
     found += related(text, listed)
+    found += listed_under(text, lines, found)
     # What follows the article's last rule line ("___") is a sign-off when it is short and holds furniture: the
     # author's bio beside an affiliate note, a wire credit.
     rules = [n for n, (s, e) in enumerate(lines) if RULE.match(text[s:e])]
@@ -393,12 +400,40 @@ def prose(line: str) -> bool:
     return len(line.split()) >= 12 and ENDS.search(line) is not None
 
 
+def short(line: str) -> bool:
+    line = line.strip()
+    return 1 <= len(line.split()) <= 14 and not ENDS.search(line) and not BULLET.match(line)
+
+
 def stray(text: str, lines: list[tuple[int, int]], n: int) -> bool:
-    """A short line without a full stop between two paragraphs of prose: a photo's caption or another story's
-    headline dropped into the body ("Typing on the new MacBook Pro Magic Keyboard")."""
-    line = text[lines[n][0]:lines[n][1]].strip()
-    return (0 < n < len(lines) - 1 and 3 <= len(line.split()) <= 14 and not ENDS.search(line) and not BULLET.match(line)
-            and prose(text[lines[n - 1][0]:lines[n - 1][1]]) and prose(text[lines[n + 1][0]:lines[n + 1][1]]))
+    """A short line without a full stop, alone or beside one more, between two paragraphs of prose: a photo's
+    caption or another story's headline dropped into the body ("Typing on the new MacBook Pro Magic Keyboard"; a
+    section title and its photo's caption, "Battery life" / "Battery is improved on the 16-inch MacBook Pro")."""
+    def at(i: int) -> str:
+        return text[lines[i][0]:lines[i][1]] if 0 <= i < len(lines) else ""
+    if not short(at(n)):
+        return False
+    runs = [(n - 1, n), (n, n + 1)] + ([(n, n)] if len(at(n).split()) >= 3 else [])
+    return any(prose(at(a - 1)) and prose(at(b + 1)) and short(at(a)) and short(at(b)) for a, b in runs)
+
+
+def listed_under(text: str, lines: list[tuple[int, int]], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Lines that a list heading ("Tags", "You may also like...") stands over, up to the next paragraph of prose,
+    and a run of three or more list items that ends the article just after furniture (a sign-up box, then the
+    outlet's headlines with their teasers glued on)."""
+    out = []
+    for n, (s, e) in enumerate(lines):
+        if OPENS.match(BULLET.sub("", text[s:e]).strip()):
+            end = n + 1
+            while end < len(lines) and not prose(text[lines[end][0]:lines[end][1]]):
+                end += 1
+            out += [(s, e)] + lines[n + 1:end]
+    tail = len(lines)
+    while tail > 0 and BULLET.match(text[lines[tail - 1][0]:lines[tail - 1][1]]):
+        tail -= 1
+    if len(lines) - tail >= 3 and any(a < fe and fs < b for a, b in lines[max(0, tail - 2):tail] for fs, fe in found):
+        out += lines[tail:]
+    return out
 
 
 def related(text: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
