@@ -14,8 +14,8 @@ from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPe
 from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
-from .entities import entities, past_tense
-from .questions import INFORMATIVE, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, speaks_of
+from .entities import entities, parts_of_speech, past_tense
+from .questions import INFORMATIVE, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -413,7 +413,9 @@ class Extractive:
             for j in np.flatnonzero(answering):
                 owner = passages[candidates[j][0]]
                 aid = owner.article_id
-                around = " ".join([titles[j], texts[j - 1] if same[j] else "", texts[j], texts[j + 1] if j + 1 < len(texts) and same[j + 1] else ""])
+                # (the outlet too: "according to the Live Science report")
+                around = " ".join([titles[j], owner.meta.get("outlet") or "", texts[j - 1] if same[j] else "", texts[j],
+                                   texts[j + 1] if j + 1 < len(texts) and same[j + 1] else ""])
                 # The article must hold the question's names in full ("FIFA World Cup", not a Davis Cup story's "cup"),
                 # and one published before the time asked about can answer only by naming that time, and never what
                 # happened then: a 2019 story does not say who won the 2022 World Cup, nor the 2020 election.
@@ -426,7 +428,7 @@ class Extractive:
                 # you're not going to make it," Stafford said): in one of the articles closest to the question, the
                 # names anywhere in its article count.
                 leading = articles_cosine[aid] >= top
-                on_subject = coverage(asked_names, around) >= ABOUT_AT_LEAST or (leading and QUOTED.search(texts[j]) is not None and
+                on_subject = coverage(asked_names, around) >= ABOUT_AT_LEAST or (leading and (QUOTED.search(texts[j]) is not None or refers_back(texts[j], texts[j - 1] if same[j] else "", question)) and
                                                                                 coverage(asked_names, f"{titles[j]} {self.library.articles[aid]['text']}") >= ABOUT_AT_LEAST)
                 answering[j] = (cos[j] >= self.abstain_below or leading) and on_subject
             # An article saying the fact is not known ("US pricing has not been confirmed") outranks a sentence giving
@@ -513,6 +515,22 @@ def repeated(texts: list[str], score: np.ndarray) -> dict[int, list[int]]:
 # A sentence that leans on the one before it: it opens with a conjunction or a word pointing back, or it carries on
 # a quotation the sentence before opened.
 QUOTED = re.compile(r"[\"“”]")
+PRONOUN = re.compile(r"\W*(?:[A-Z]\w+,\s+)?(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\s+(?!\w+\s+(?:said|says|told)\b)[a-z]")
+BACK = re.compile(r"\W*(?:[Tt]he|[Tt]his|[Tt]hat|[Tt]hese|[Tt]hose)\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?")
+
+
+def refers_back(text: str, before: str, question: str) -> bool:
+    """Whether a sentence opens by calling its article's subject by a noun of the question ("The simulation required
+    16,000 processor cores" for "how many cores did the TNG50 universe simulation run on"), and so speaks of it."""
+    if PRONOUN.match(text):
+        # "Instead, they lost 24-17": about whom the sentence before names
+        return coverage(named_in_question(question), before) > 0
+    m = BACK.match(text)
+    if not m:
+        return False
+    # the question's nouns, not its verbs: "the cuts" is not what "how many jobs will McClatchy cut" is about
+    asked = {singular(w.lower()) for _, w, pos in parts_of_speech(question) if pos == "NOUN"}
+    return any(w and singular(w) in asked for w in m.groups())
 LEANS = re.compile(r"^\W*(and|but|or|so|yet|also|still|(this|that|these|those)(?!\s+(year|week|month|morning|afternoon|evening|"
                    r"night|season|summer|winter|spring|fall|autumn|time|weekend|decade|century|article|story|report|"
                    r"piece|post|page|video|newsletter)\b)|such|it|its|he|she|they|"

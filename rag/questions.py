@@ -223,11 +223,12 @@ UNKNOWN = re.compile(
     r"(?:clear|known))\b", re.I)
 SPELLED = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
            r"seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
-CURRENCIES = r"dollars|euros?|pounds|yen|yuan|rupees|francs|rubles|roubles|lakh|crore|cents?"
-CURRENCY = re.compile(rf"[$€£¥₹]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:{CURRENCIES})\b|"
-                      r"\b(?:Rs|USD|EUR|GBP|INR)\.?\s?\d", re.I)
+CURRENCIES = r"dollars|euros?|pounds|yen|yuan|rupees|francs|rubles|roubles|naira|pesos|lakh|crore|cents?"
+# ... and the naira as Nigerian papers write it: "N500m", "N2.5bn"
+CURRENCY = re.compile(rf"[$€£¥₹₦]\s?\d|(?:\d[\d,.]*|\b(?:{SPELLED}))\s*(?:million|billion|trillion|bn|m|k)?\s*(?:{CURRENCIES})\b|"
+                      r"\b(?:Rs|USD|EUR|GBP|INR|NGN)\.?\s?\d|\bN\d[\d,.]*\s?(?:m|bn|million|billion|trillion)\b", re.I)
 DATELINE = re.compile(r"^\s*[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.'’ -]{1,40}?)?\s*(?:\([^)]{1,40}\))?\s*[—–-]\s")
-MONEY_WORD = re.compile(rf"[$€£¥₹]|\b(?:dollar|{CURRENCIES}|Rs|USD|EUR|GBP|INR|bn)\b", re.I)
+MONEY_WORD = re.compile(rf"[$€£¥₹₦]|\b(?:dollar|{CURRENCIES}|Rs|USD|EUR|GBP|INR|bn)\b", re.I)
 
 
 def priced(amount: str, text: str) -> bool:
@@ -397,9 +398,9 @@ COMMON_CAPS = set("ceo cfo coo cto ai tv pc vr ar ipo ev suv".split())  # acrony
 def subject(question: str) -> list[tuple[str, ...]]:
     """What a question names, which a sentence answering it must be about: its names (runs of capitalised words and
     acronyms, the opening word only when it is no common word), each by its last word ("Kevin Mayer" is "mayer",
-    often all an article calls him after its first mention) or its initials ("us" for the United States), and its
-    figures, lower case."""
-    return list(dict.fromkeys((run[-1], *initials(run)) for run in name_runs(question)))
+    often all an article calls him after its first mention), its initials ("us" for the United States) or its words
+    run together ("livescience" for Live Science), and its figures, lower case."""
+    return list(dict.fromkeys((run[-1], *initials(run), *(["".join(run)] if len(run) > 1 else [])) for run in name_runs(question)))
 
 
 def initials(run: list[str]) -> list[str]:
@@ -469,7 +470,9 @@ def names_held(runs: list[list[str]], text: str) -> bool:
     text = text.lower()
     have = set(re.findall(r"\w+", text)) | set(re.findall(r"\w+", text.replace(".", "")))
     # ... or its initials: "U.S." for the United States, "ESA" for the European Space Agency.
-    return all(all(named_in(w, have) for w in run if w not in CORPORATE) or any(i in have for i in initials(run)) for run in runs)
+    # ... or written as one word, as a site's address writes it: "livescience.com" for Live Science.
+    return all(all(named_in(w, have) for w in run if w not in CORPORATE) or any(i in have for i in initials(run)) or "".join(run) in have
+               for run in runs)
 
 
 def coverage(named: list[tuple[str, ...]], text: str) -> float:

@@ -144,3 +144,32 @@ def test_a_dateline_is_not_where_the_story_happened():
     filed = "WASHINGTON (AP) — New uncertainty hangs over the Democratic presidential primary as 10 candidates meet again."
     there = "Ten candidates will meet in Atlanta on Wednesday for the November Democratic debate."
     assert holds(read(q), q, [filed, there]) == [[], ["Atlanta"]]
+
+
+def test_the_naira_as_nigerian_papers_write_it_is_money():
+    q = "How much in damages are Saraki, Melaye and Murray-Bruce seeking from the police?"
+    asks = "They ask the court to direct the defendants to pay the applicants the sum of N500m as damages."
+    assert gives(q, asks) == ["500"]
+    assert gives(q, "They ask the court to direct the defendants to pay them damages within 500 days.") == []
+
+
+def test_a_name_run_together_counts_as_the_name():
+    # "according to the Live Science report": the outlet's address writes it as one word
+    assert names_held([["live", "science"]], "A Man Develops Feather-Duvet Lung livescience.com")
+    assert coverage(subject("According to the Live Science report, where is Owen Dempsey based?"),
+                    "livescience.com Dr. Owen Dempsey is a pulmonologist at the Aberdeen Royal Infirmary.") == 1.0
+    assert not names_held([["live", "science"]], "A science story on the lives of bees (science.org)")
+
+
+def test_a_sentence_calling_the_subject_by_the_questions_noun_or_a_pronoun_refers_back():
+    from rag.answer import refers_back
+
+    q = "How many processor cores did the TNG50 universe simulation run on?"
+    assert refers_back("The simulation required 16,000 processor cores of the Hazel Hen supercomputer.", "", q)
+    assert not refers_back("The supercomputer in Stuttgart ran for more than a year.", "", q)
+    # the question's verbs are not its subject: "the cuts" is not what "how many jobs will McClatchy cut" asks about
+    assert not refers_back("The cuts have come as layoffs of hundreds of workers.", "", "How many jobs will McClatchy cut?")
+    # a pronoun refers back to whom the sentence before names
+    q = "By what score did the Chargers lose to the Chiefs?"
+    assert refers_back("Instead, they lost 24-17.", "Lynn said the Chargers saw winning Monday night as important.", q)
+    assert not refers_back("It will start at $44,000.", "Ford's Mustang Mach E SUV will go 300 miles per charge.", q)
