@@ -15,7 +15,7 @@ from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
 from .entities import entities, parts_of_speech, past_tense
-from .questions import INFORMATIVE, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
+from .questions import INFORMATIVE, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -408,6 +408,7 @@ class Extractive:
             # article close to the question.
             asked_names, runs = named_in_question(question), full_names(question)
             past = bool(when) and past_tense(question)
+            future = bool(wants.wants) and wants.wants <= TIMES and FUTURE.search(question) is not None
             top = max(articles_cosine.values()) - SAME_SUBJECT_MARGIN
             in_full = {}
             for j in np.flatnonzero(answering):
@@ -424,6 +425,16 @@ class Extractive:
                 if not in_full[aid] or (before(when, owner.meta.get("date")) and (past or not names_time(when, around))):
                     answering[j] = False
                     continue
+                # "When will the fourth Star Trek film be released?" is not answered by a year before the story was
+                # published ("was greenlit in 2016", in a 2019 story): what will happen comes after.
+                published = (owner.meta.get("date") or "")[:4]
+                if future and published.isdigit() and given.get(j):
+                    # ... nor by how long something lasted ("after a three-year silence")
+                    given[j] = [g for g in given[j] if not DURATION.fullmatch(g.strip())
+                                and (not YEAR.search(g) or max(int(y) for y in YEAR.findall(g)) >= int(published))]
+                    if not given[j]:
+                        answering[j] = False
+                        continue
                 # A quotation is about its article's subject without naming it ("If you don't have a big booster,
                 # you're not going to make it," Stafford said): in one of the articles closest to the question, the
                 # names anywhere in its article count.
@@ -514,6 +525,10 @@ def repeated(texts: list[str], score: np.ndarray) -> dict[int, list[int]]:
 
 # A sentence that leans on the one before it: it opens with a conjunction or a word pointing back, or it carries on
 # a quotation the sentence before opened.
+FUTURE = re.compile(r"\b(?:will|won['’]t|going to|due to|expected to|scheduled to|set to)\b", re.I)
+DURATION = re.compile(r"(?:(?:a|an|the|about|over|nearly|almost|more than)\s+)*(?:\d+|(?!(?:next|last|this|coming|past|previous|following|same|early|late)\b)[a-z]+)(?:[- ](?:and[- ]a[- ]half[- ])?)"
+                      r"(?:years?|months?|weeks?|days?|decades?|hours?)(?:[- ]long)?", re.I)
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 QUOTED = re.compile(r"[\"“”]")
 PRONOUN = re.compile(r"\W*(?:[A-Z]\w+,\s+)?(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\s+(?!\w+\s+(?:said|says|told)\b)[a-z]")
 BACK = re.compile(r"\W*(?:[Tt]he|[Tt]his|[Tt]hat|[Tt]hese|[Tt]hose)\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?")

@@ -115,3 +115,13 @@ def test_a_sentence_giving_the_answer_is_no_not_known_statement(news):
     # "The person, who was not identified, was hospitalized in the county of Huade": what is not known is someone else.
     a = news.ask("In which county was the man with bubonic plague hospitalized?")
     assert not a.abstained and "Huade" in a.answer.split("[1]")[0], a.answer
+
+
+def test_what_will_happen_is_not_answered_by_a_year_already_past_or_a_duration(news):
+    # The story (Nov 2019) says the film "was greenlit in 2016" and ended "a three-year silence": neither says when it
+    # will come out.
+    a = news.ask("When will the fourth Star Trek film be released?")
+    assert a.abstained, a.answer
+    # ... while a date still to come answers
+    a = news.ask("On which date will WeWork's maintenance workers lose their jobs?")
+    assert not a.abstained and "Dec" in a.answer, a.answer
