@@ -444,8 +444,9 @@ class Extractive:
                 answering[j] = (cos[j] >= self.abstain_below or leading) and on_subject
             # An article saying the fact is not known ("US pricing has not been confirmed") outranks a sentence giving
             # another figure near it ("European pricing will start at 71,350 euro").
-            unknown = [j for j in np.flatnonzero(np.isfinite(score)) if UNKNOWN.search(texts[j]) and not answering[j]
-                       and coverage(asked_names, f"{titles[j]} {texts[j]}") == 1.0]
+            # ... and so does one that says it of the very thing asked for ("a third undisclosed buyer"), though it names others.
+            unknown = [j for j in np.flatnonzero(np.isfinite(score)) if UNKNOWN.search(texts[j])
+                       and (unknown_of(texts[j], question) if answering[j] else coverage(asked_names, f"{titles[j]} {texts[j]}") == 1.0)]
             if not answering.any() or (unknown and max(score[unknown]) >= score[answering].max()):
                 return not_stated(asked, passages, candidates, score, self.name, float(cos.max()))
             score[~answering] = -np.inf
@@ -525,6 +526,17 @@ def repeated(texts: list[str], score: np.ndarray) -> dict[int, list[int]]:
 
 # A sentence that leans on the one before it: it opens with a conjunction or a word pointing back, or it carries on
 # a quotation the sentence before opened.
+def unknown_of(text: str, question: str) -> bool:
+    """Whether a sentence says that what a noun of the question names is not known, beside it: "a third undisclosed
+    buyer" for "who is the third, undisclosed buyer"; not "the person, who was not identified" for a county."""
+    asked = {singular(w.lower()) for _, w, pos in parts_of_speech(question) if pos == "NOUN"}
+    for m in UNKNOWN.finditer(text):
+        near = re.findall(r"[A-Za-z][\w'-]*", text[max(0, m.start() - 30):m.end() + 30])
+        if asked & {singular(w.lower()) for w in near}:
+            return True
+    return False
+
+
 FUTURE = re.compile(r"\b(?:will|won['’]t|going to|due to|expected to|scheduled to|set to)\b", re.I)
 DURATION = re.compile(r"(?:(?:a|an|the|about|over|nearly|almost|more than)\s+)*(?:\d+|(?!(?:next|last|this|coming|past|previous|following|same|early|late)\b)[a-z]+)(?:[- ](?:and[- ]a[- ]half[- ])?)"
                       r"(?:years?|months?|weeks?|days?|decades?|hours?)(?:[- ]long)?", re.I)

@@ -125,3 +125,19 @@ def test_what_will_happen_is_not_answered_by_a_year_already_past_or_a_duration(n
     # ... while a date still to come answers
     a = news.ask("On which date will WeWork's maintenance workers lose their jobs?")
     assert not a.abstained and "Dec" in a.answer, a.answer
+
+
+def test_a_sentence_saying_the_asked_thing_is_not_known_answers_so_though_it_names_others():
+    from rag.answer import unknown_of
+
+    q = "Who is the third, undisclosed buyer of Boeing 737 Max jets at the Dubai Air Show?"
+    told = "Boeing attracted bids for some 60 of the 737 Max jet from SunExpress, Air Astana and a third undisclosed buyer."
+    assert unknown_of(told, q)
+    # what is not known there is someone else, not the county asked about
+    assert not unknown_of("The person, who was not identified, was hospitalized in the county of Huade.",
+                          "In which county was the man with bubonic plague hospitalized?")
+
+
+def test_the_undisclosed_buyer_is_said_to_be_undisclosed(news):
+    a = news.ask("Who is the third, undisclosed buyer of Boeing 737 Max jets at the Dubai Air Show?")
+    assert a.abstained and a.answer.startswith("The articles don't say.") and "undisclosed" in a.answer, a.answer
