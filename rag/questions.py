@@ -44,11 +44,15 @@ TIME_NOUNS = set("year date day month time season decade century week weekend ho
 NUMBER_NOUNS = set("""number amount total share percentage percent proportion fraction rate ratio score age height length
 distance speed temperature size population capacity range weight margin""".split())
 GENERIC_NUMBERS = set("number amount total share percentage percent proportion fraction rate ratio score".split())
+# A share is a percentage ("what share of Titan's surface": 65 percent), and so is a rate of growth, of unemployment ...
+# (not a frame rate or a heart rate).
+PERCENT_NOUNS = set("share percentage percent proportion".split())
+PERCENT_RATES = set("growth unemployment inflation interest poverty approval mortality vacancy participation tax turnout".split())
 UNIT = re.compile(r"(?:mile|kilometer|kilometre|km|meter|metre|feet|foot|inch|yard|pound|lb|kilogram|kg|gram|ton|tonne|"
                   r"gallon|liter|litre|barrel|acre|hectare|degree|calorie|watt|megawatt|gigawatt|byte|megabyte|gigabyte|"
                   r"terabyte|mph|point|goal|run|yard)e?s?", re.I)
 MONEY_NOUNS = set("""price cost fee fine salary worth budget revenue profit loss sales value payment compensation bonus bail
-bond damages severance""".split())
+bond damages severance debt equity capital investment loan aid subsidy tax tariff fund funding money cash""".split())
 MONEY_WORDS = (r"cost|costs|costing|pay|paid|pays|paying|price|priced|worth|spend|spent|spending|raise|raised|fine|fined|"
                r"charge|charged|earn|earned|sell|sold|buy|bought|value|valued|revenue|salary|budget|fund|funding|invest|"
                r"invested|owe|owed|fee|damages|severance|compensation")
@@ -138,6 +142,8 @@ def kind_of_phrase(question: str, start: int, head_first: bool = False) -> tuple
     if not common:
         return frozenset(), ""
     head = common[0] if head_first else common[-1]
+    if head in PERCENT_NOUNS or (head == "rate" and len(common) > 1 and common[-2] in PERCENT_RATES):
+        return frozenset({"PERCENT"}), head
     return kind_of_noun(head), head
 
 
@@ -164,6 +170,12 @@ def read(question: str) -> Asked:
                      attribute=attribute if not plain_kind else "")
     if re.search(r"\b(?:what|how)\s+(?:is|are|was|were)\s+.+\bcalled\b|\bwhat\s+(?:is|was)\s+(?:his|her|their|its)\s+name\b", low):
         return Asked(frozenset(NAMED))
+    # "what was India's GDP growth rate": the kind of the noun after the possessive.
+    m = re.match(r"\s*(?:what|which)\s+(?:is|was|are|were)\s+(?:[\w.&-]+\s+){0,4}?[\w.&-]+['’]s\s+", low)
+    if m:
+        kind, noun = kind_of_phrase(question, m.end())
+        if kind:
+            return Asked(kind, (), bool(kind & (NUMBERS | MONEY)), noun)
     opening = re.search(r"\b(who|whom|whose|when|where|why|how|which|what)\b(.*)", low)
     if not opening:
         return Asked()
@@ -196,7 +208,10 @@ def read(question: str) -> Asked:
             unit = re.match(r"\s+([\w-]+)", tail)
             measure = bool(unit and UNIT.fullmatch(unit.group(1)))
             return Asked(frozenset({"CARDINAL", "QUANTITY"} if measure else {"CARDINAL"}), numeric=True, counted=counted)
-        return Asked(frozenset(NUMBERS), numeric=True, counted=counted)
+        # "how much horsepower": an amount of money ("It will start at $44,000") is not what is measured.
+        if set(counted) & MONEY_NOUNS:
+            return Asked(frozenset(MONEY), numeric=True, counted=counted)
+        return Asked(frozenset(NUMBERS - MONEY) if counted else frozenset(NUMBERS), numeric=True, counted=counted)
     if wh in ("which", "what"):
         if wh == "what" and re.search(r"\b(?:does|did|do|will|would|could|should)\b.*\b(?:cost|costs)\b", rest):
             return Asked(frozenset(MONEY), numeric=True)
@@ -319,6 +334,8 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
                        and not (asked.wants.isdisjoint(TIMES) and re.fullmatch(r"(?:19|20)\d\d", n))] if asked.numeric and not names else []
             if numbers and asked.wants <= MONEY and not CURRENCY.search(text):
                 numbers = []
+            if asked.wants == {"PERCENT"}:  # a share is a figure with its percent sign or word
+                numbers = [n for n in numbers if re.search(rf"(?<![\d.]){re.escape(n)}\s*(?:%|percent|per cent|pct)", text, re.I)]
             # ... and clock times it reads as bare numbers ("starts at seven").
             clock = [m.group(0) for m in CLOCK.finditer(text) if m.group(0).lower() not in question.lower()] if asked.wants & TIMES else []
             # A dateline ("HONOLULU, Hawaii (HawaiiNewsNow) -") says where the story was filed, not what was asked.
@@ -400,7 +417,13 @@ def subject(question: str) -> list[tuple[str, ...]]:
     acronyms, the opening word only when it is no common word), each by its last word ("Kevin Mayer" is "mayer",
     often all an article calls him after its first mention), its initials ("us" for the United States) or its words
     run together ("livescience" for Live Science), and its figures, lower case."""
-    return list(dict.fromkeys((run[-1], *initials(run), *(["".join(run)] if len(run) > 1 else [])) for run in name_runs(question)))
+    return list(dict.fromkeys((last(run), *initials(run), *(["".join(run)] if len(run) > 1 else [])) for run in name_runs(question)))
+
+
+def last(run: list[str]) -> str:
+    """The word a name is shortened to: its last, unless that is a single letter ("Mustang Mach E": mustang, its
+    longest), which is in any text."""
+    return run[-1] if len(run[-1]) > 1 or len(run) == 1 else max(run, key=len)
 
 
 def initials(run: list[str]) -> list[str]:

@@ -173,3 +173,28 @@ def test_a_sentence_calling_the_subject_by_the_questions_noun_or_a_pronoun_refer
     q = "By what score did the Chargers lose to the Chiefs?"
     assert refers_back("Instead, they lost 24-17.", "Lynn said the Chargers saw winning Monday night as important.", q)
     assert not refers_back("It will start at $44,000.", "Ford's Mustang Mach E SUV will go 300 miles per charge.", q)
+
+
+def test_a_share_or_a_rate_of_growth_asks_for_a_percentage():
+    assert read("What share of Titan's surface is covered by plains?").wants == {"PERCENT"}
+    assert read("What was India's GDP growth rate in the September quarter?").wants == {"PERCENT"}
+    assert read("What frame rate does Red Dead Redemption 2 run at on Stadia?").wants > {"PERCENT"}  # 30fps is no percentage
+    q = "What was India's GDP growth rate in the September quarter?"
+    assert gives(q, "There are three positive indicators for growth, analysts said.") == []
+    assert gives(q, "India's economy grew 4.5 percent in the September quarter.") == ["4.5 percent"]
+
+
+def test_the_noun_after_a_possessive_says_what_is_asked():
+    assert read("What is Boeing's chief executive's name?").wants == PEOPLE
+    assert read("What was Tesla's revenue?").wants == {"MONEY"}
+
+
+def test_how_much_of_a_thing_that_is_not_money_is_not_answered_by_a_price():
+    assert "MONEY" not in read("How much horsepower does the Ford Mustang Mach E make?").wants
+    assert read("How much debt and equity did SoftBank put into WeWork?").wants == {"MONEY"}
+
+
+def test_a_name_ending_in_a_single_letter_is_known_by_its_longest_word():
+    # "e" is in any text; "mustang" is not
+    assert subject("How much horsepower does the Mach E make?")[0][0] == "mach"
+    assert coverage(subject("How fast is the Ford Mustang Mach E?"), "The Audi e-tron Sportback is an electric coupe.") < 0.6
