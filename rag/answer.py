@@ -15,7 +15,7 @@ from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
 from .entities import entities, parts_of_speech, past_tense
-from .questions import INFORMATIVE, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
+from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -393,9 +393,9 @@ class Extractive:
             for j in np.flatnonzero(answering) if wants.counted else []:
                 given[j] = [f for f in given[j] if not counts_another(f, texts[j], wants.counted, self.library.embedder.embed)]
                 answering[j] = bool(given[j])
-            for alternatives in ((wants.attribute,), wants.counted):
+            for alternatives, at_least in (((wants.attribute,), ATTRIBUTE_SIMILAR), (wants.counted, FOCUS_SIMILAR)):
                 if any(alternatives):
-                    answering &= np.array([answering[j] and any(speaks_of(w, f"{texts[j - 1] if continues[j] else ''} {t}", self.library.embedder.embed)
+                    answering &= np.array([answering[j] and any(speaks_of(w, f"{texts[j - 1] if continues[j] else ''} {t}", self.library.embedder.embed, at_least)
                                                                 for w in alternatives if w) for j, t in enumerate(texts)])
             for noun in (wants.noun, *wants.focus):
                 if noun:

@@ -141,3 +141,10 @@ def test_a_sentence_saying_the_asked_thing_is_not_known_answers_so_though_it_nam
 def test_the_undisclosed_buyer_is_said_to_be_undisclosed(news):
     a = news.ask("Who is the third, undisclosed buyer of Boeing 737 Max jets at the Dubai Air Show?")
     assert a.abstained and a.answer.startswith("The articles don't say.") and "undisclosed" in a.answer, a.answer
+
+
+def test_an_attribute_asked_about_must_be_spoken_of_closely(news):
+    # "tens of thousands more residents ... after people threw petrol bombs" gives no population (population~people
+    # is 0.53 to MiniLM, under the attribute's 0.55)
+    a = news.ask("What is the population of Hong Kong?")
+    assert a.abstained, a.answer
