@@ -15,7 +15,7 @@ from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
 from .entities import entities, parts_of_speech, past_tense
-from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
+from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, NUMBERS, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -442,6 +442,12 @@ class Extractive:
                 on_subject = coverage(asked_names, around) >= ABOUT_AT_LEAST or (leading and (QUOTED.search(texts[j]) is not None or refers_back(texts[j], texts[j - 1] if same[j] else "", question)) and
                                                                                 coverage(asked_names, f"{titles[j]} {self.library.articles[aid]['text']}") >= ABOUT_AT_LEAST)
                 answering[j] = (cos[j] >= self.abstain_below or leading) and on_subject
+            # A count or an amount is better answered by a figure than by "dozens of flybys" (45 flybys, further on), a
+            # year than by a decade ("in the early 2000s"; "in 2010").
+            if wants.wants & (NUMBERS | TIMES):
+                for j in np.flatnonzero(answering):
+                    if given.get(j) and all(VAGUE.fullmatch(g.strip()) for g in given[j]):
+                        score[j] -= NOUN_BONUS
             # An article saying the fact is not known ("US pricing has not been confirmed") outranks a sentence giving
             # another figure near it ("European pricing will start at 71,350 euro").
             # ... and so does one that says it of the very thing asked for ("a third undisclosed buyer"), though it names others.
@@ -471,6 +477,12 @@ class Extractive:
         # A lookup's best sentence first; a broad answer oldest article first, and within an article in the order of
         # the text; for "latest" the newest first, each sentence with its date, since the sources may disagree as the
         # story moved on.
+        # (a figure, not a model's number: the "500" of the Lexus LC 500 is its name)
+        figures = set(re.findall(r"(?<![A-Z][\w-] )(?<![A-Z][\w-]{2} )(?<![A-Z][\w-]{3} )\b\d[\d,.]*\b", question)) if wants.wants else set()
+        if wants.wants and len(units) > 1:
+            # Of two sentences giving an answer, the one holding the figures the question states ("his season-high 31
+            # points") or the time it asks about ("sold 30,154 new cars ... in October") goes first.
+            units.sort(key=lambda u: -sum(f in " ".join(texts[k] for k in u) for f in figures) - names_time(when, " ".join(texts[k] for k in u)))
         if kind is not LOOKUP:
             units.sort(key=lambda u: (passages[candidates[u[0]][0]].meta["date"], passages[candidates[u[0]][0]].article_id, candidates[u[0]][1]))
         if latest:
@@ -537,6 +549,9 @@ def unknown_of(text: str, question: str) -> bool:
     return False
 
 
+VAGUE = re.compile(r"(?:(?:some|several|many|a few|tens of|hundreds of|thousands of|millions of|more than|over|nearly|about)\s+)*"
+                   r"(?:dozens|scores|hundreds|thousands|millions|billions|several|many|a few|a handful|numerous|countless)"
+                   r"|(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:19|20)?\d0['’]?s", re.I)
 FUTURE = re.compile(r"\b(?:will|won['’]t|going to|due to|expected to|scheduled to|set to)\b", re.I)
 DURATION = re.compile(r"(?:(?:a|an|the|about|over|nearly|almost|more than)\s+)*(?:\d+|(?!(?:next|last|this|coming|past|previous|following|same|early|late)\b)[a-z]+)(?:[- ](?:and[- ]a[- ]half[- ])?)"
                       r"(?:years?|months?|weeks?|days?|decades?|hours?)(?:[- ]long)?", re.I)

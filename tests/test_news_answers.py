@@ -148,3 +148,15 @@ def test_an_attribute_asked_about_must_be_spoken_of_closely(news):
     # is 0.53 to MiniLM, under the attribute's 0.55)
     a = news.ask("What is the population of Hong Kong?")
     assert a.abstained, a.answer
+
+
+def test_a_precise_answer_holding_the_questions_figures_and_time_comes_first(news):
+    from rag.evaluate import first_claim
+
+    first = {q: first_claim(news.ask(q).answer) for q in (
+        "How many flybys of Europa will the Europa Clipper spacecraft make?",  # 45, not "dozens of flybys"
+        "In which year did Prince Andrew say he visited Epstein in New York to end their friendship?",  # not "the early 2000s"
+        "Which Thunder player scored a season-high 31 points against the Lakers?",  # the sentence with his 31 points
+        "How many new vehicles were sold in the Houston area in October?")}  # October's sales, not last year's
+    wanted = ["45", "2010", "Schröder", "30,154"]
+    assert all(w in a for w, a in zip(wanted, first.values())), first
