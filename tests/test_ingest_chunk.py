@@ -44,6 +44,10 @@ def test_sentences_keep_abbreviations_and_split_cjk():
     text = 'Dr. Li met J. Smith in the U.S. on Monday. "It works." He left!\n快手可灵发布了。团队只有二十人！'
     got = [text[s:e] for s, e in sentences(text)]
     assert got == ['Dr. Li met J. Smith in the U.S. on Monday.', '"It works."', "He left!", "快手可灵发布了。", "团队只有二十人！"]
+    # a title before a name ends no sentence: "Rep. Ilhan Omar", "Lt. Gen. Smith"
+    text = "A man threatened Rep. Ilhan Omar (D-Minn.), prosecutors said. Lt. Gen. Smith and Gov. Noem spoke."
+    assert [text[s:e] for s, e in sentences(text)] == ["A man threatened Rep. Ilhan Omar (D-Minn.), prosecutors said.",
+                                                       "Lt. Gen. Smith and Gov. Noem spoke."]
 
 
 def test_a_sentence_longer_than_the_window_is_cut_without_losing_text(embedder):
