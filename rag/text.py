@@ -22,6 +22,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
             # "Dr. Li" or "J. Smith" do not end a sentence.
             if m.group(1) == "." and (word.strip("(\"'“") in ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
                 continue
+            if in_slogan(text, start, m.end()):
+                continue
         spans.append((start, m.end()))
         start = m.end()
     spans.append((start, len(text)))
@@ -34,6 +36,23 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if e > s:
             trimmed.append((s, e))
     return trimmed
+
+
+OPENING = re.compile(r"(?:(?<=\s)|^)['‘“\"](?=\w)")
+CLOSING = re.compile(r"(?<=[\w.!?,])['’”\"](?=[\s,.;:!?)]|$)")
+
+
+def in_slogan(text: str, start: int, end: int) -> bool:
+    """Whether a full stop at `end` falls inside a short quotation that closes soon after: a slogan ("South Dakota
+    says, 'Meth. We're on it.'"), which is one sentence with the one around it."""
+    opened = [o for o in OPENING.finditer(text, start, end)]
+    if not opened:
+        return False
+    o = opened[-1].start()
+    if CLOSING.search(text, o + 1, end - 1):
+        return False  # the quotation closed before this stop
+    close = CLOSING.search(text, end, min(len(text), end + 80))
+    return close is not None and len(text[o:close.end()].split()) <= 8
 
 
 STOPWORDS = set("""a an the of in on at to for from by with and or but is are was were be been being do does did has have had

@@ -48,6 +48,12 @@ def test_sentences_keep_abbreviations_and_split_cjk():
     text = "A man threatened Rep. Ilhan Omar (D-Minn.), prosecutors said. Lt. Gen. Smith and Gov. Noem spoke."
     assert [text[s:e] for s, e in sentences(text)] == ["A man threatened Rep. Ilhan Omar (D-Minn.), prosecutors said.",
                                                        "Lt. Gen. Smith and Gov. Noem spoke."]
+    # a short quotation is one sentence with its own stops: a slogan; a long one may be split
+    text = "South Dakota says, 'Meth. We're on it.' The campaign cost $449,000. “We love it. It is great,” she said."
+    assert [text[s:e] for s, e in sentences(text)] == ["South Dakota says, 'Meth. We're on it.'", "The campaign cost $449,000.",
+                                                       "“We love it. It is great,” she said."]
+    text = "He said: “I was there. I saw everything that happened that night and I will testify.” Then he left."
+    assert len(sentences(text)) == 3
 
 
 def test_a_sentence_longer_than_the_window_is_cut_without_losing_text(embedder):
