@@ -14,7 +14,7 @@ from rag.text import STOPWORDS, sentences
 from rag.types import Article
 
 # Bumped whenever the rules change: stored articles are cleaned again under the new ones (ingest.pipeline).
-FORMAT = "5"
+FORMAT = "6"
 
 I = re.I
 AGENCY = r"(?:AP|AFP|Reuters|Getty(?: Images)?|EPA(?:-EFE)?|Shutterstock|Bloomberg|Invision|Xinhua|PA (?:Images|Wire|Media)|NurPhoto|SOPA Images|iStock(?:photo)?|Alamy)"
@@ -400,21 +400,12 @@ def prose(line: str) -> bool:
     return len(line.split()) >= 12 and ENDS.search(line) is not None
 
 
-def short(line: str) -> bool:
-    line = line.strip()
-    return 1 <= len(line.split()) <= 14 and not ENDS.search(line) and not BULLET.match(line)
-
-
 def stray(text: str, lines: list[tuple[int, int]], n: int) -> bool:
-    """A short line without a full stop, alone or beside one more, between two paragraphs of prose: a photo's
-    caption or another story's headline dropped into the body ("Typing on the new MacBook Pro Magic Keyboard"; a
-    section title and its photo's caption, "Battery life" / "Battery is improved on the 16-inch MacBook Pro")."""
-    def at(i: int) -> str:
-        return text[lines[i][0]:lines[i][1]] if 0 <= i < len(lines) else ""
-    if not short(at(n)):
-        return False
-    runs = [(n - 1, n), (n, n + 1)] + ([(n, n)] if len(at(n).split()) >= 3 else [])
-    return any(prose(at(a - 1)) and prose(at(b + 1)) and short(at(a)) and short(at(b)) for a, b in runs)
+    """A short line without a full stop between two paragraphs of prose: a photo's caption or another story's
+    headline dropped into the body ("Typing on the new MacBook Pro Magic Keyboard")."""
+    line = text[lines[n][0]:lines[n][1]].strip()
+    return (0 < n < len(lines) - 1 and 3 <= len(line.split()) <= 14 and not ENDS.search(line) and not BULLET.match(line)
+            and prose(text[lines[n - 1][0]:lines[n - 1][1]]) and prose(text[lines[n + 1][0]:lines[n + 1][1]]))
 
 
 def listed_under(text: str, lines: list[tuple[int, int]], found: list[tuple[int, int]]) -> list[tuple[int, int]]:

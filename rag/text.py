@@ -6,9 +6,10 @@ from .types import Passage
 
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "inc", "ltd",
                  "co", "corp", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-                 # titles before a name: "Rep. Ilhan Omar", "Gov. Kristi Noem", "Lt. Gen. Smith"
-                 "rep", "reps", "sen", "sens", "gov", "lt", "gen", "col", "sgt", "capt", "cmdr", "adm", "maj", "rev", "hon",
-                 "pres", "supt", "det", "insp", "cpl", "pvt", "atty", "gens"}
+                 # titles before a name: "Rep. Ilhan Omar", "Gov. Kristi Noem", "Lt. Col. Smith" (not "Gen.", which
+                 # ends "Meta Movie Gen." as often as it opens a general's name)
+                 "rep", "reps", "sen", "sens", "gov", "lt", "col", "sgt", "capt", "cmdr", "adm", "maj", "rev", "hon",
+                 "pres", "supt", "det", "insp", "cpl", "pvt", "atty"}
 # A sentence ends at . ! ? … (plus closing quotes or brackets) before whitespace, at CJK end punctuation, or at a newline.
 BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(?=\s)|([。！？]+[”’」』）]*)|(\n)""")
 

@@ -156,15 +156,13 @@ def test_a_link_list_glued_into_a_sentence_is_cut_and_the_sentence_kept():
     assert strip(prose) == prose  # nothing cut: the same text, the same hash
 
 
-def test_lists_of_other_stories_and_captions_between_paragraphs_are_cut():
+def test_lists_of_other_stories_and_press_release_furniture_are_cut():
     story = "The council approved the Westgate tram line on Thursday by nineteen votes to six after a long debate."
     after = "Construction of the four kilometre route is due to start next spring and should take about three years."
     # a list heading and the headlines under it; a keyword list under "Tags"
     assert strip(f"{story}\nYou may also like...\nWho will make the Rock Hall in 2020?\nDave Matthews Band takes over "
                  f"Rock Hall Fan Vote") == story
     assert strip(f"{story}\nTags\ntram line, westgate, council vote, city transport") == story
-    # a section title and its photo's caption between two paragraphs
-    assert strip(f"{story}\nBattery life\nBattery is improved on the new laptop\n{after}") == f"{story}\n{after}"
     # the outlet's headlines with teasers glued on, after a sign-up box at the end of the story
     teasers = "\n".join(["- Pats place Olszewski on IR New England's roster is re-shuffling",
                          "- NFL odds, picks, sims The computer model simulated every game 10,000 times.",
@@ -191,9 +189,9 @@ def test_labelled_furniture_and_prose_are_told_apart(measured):
     whole = measured["whole"]
     assert whole["furniture"] >= 150 and whole["prose"] >= 150
     assert whole["precision"] >= 0.95 and measured["held-out"]["precision"] >= 0.95, measured
-    # The rules reach recall 0.965 on the whole list and on each half (the held-out half was read for the second and
-    # third rounds of rules, so it is no longer held out); what is left are single lines that say nothing of being
-    # furniture ("How to buy an Instagram following" among a page's links). No prose sentence is cut.
+    # The rules reach recall 0.959 on the whole list (0.954 and 0.965 on the halves; the held-out half was read for the
+    # second and third rounds of rules, so it is no longer held out); what is left are single lines that say nothing
+    # of being furniture ("How to buy an Instagram following" among a page's links). No prose sentence is cut.
     assert whole["recall"] >= 0.95 and whole["prose_cut"] == 0, measured
 
 

@@ -44,10 +44,12 @@ def test_sentences_keep_abbreviations_and_split_cjk():
     text = 'Dr. Li met J. Smith in the U.S. on Monday. "It works." He left!\n快手可灵发布了。团队只有二十人！'
     got = [text[s:e] for s, e in sentences(text)]
     assert got == ['Dr. Li met J. Smith in the U.S. on Monday.', '"It works."', "He left!", "快手可灵发布了。", "团队只有二十人！"]
-    # a title before a name ends no sentence: "Rep. Ilhan Omar", "Lt. Gen. Smith"
-    text = "A man threatened Rep. Ilhan Omar (D-Minn.), prosecutors said. Lt. Gen. Smith and Gov. Noem spoke."
+    # a title before a name ends no sentence: "Rep. Ilhan Omar", "Lt. Col. Smith"; a product's "Gen." may
+    text = ("A man threatened Rep. Ilhan Omar (D-Minn.), prosecutors said. Lt. Col. Smith and Gov. Noem spoke. "
+            "Meta released Movie Gen. Based on the Transformer, it differs.")
     assert [text[s:e] for s, e in sentences(text)] == ["A man threatened Rep. Ilhan Omar (D-Minn.), prosecutors said.",
-                                                       "Lt. Gen. Smith and Gov. Noem spoke."]
+                                                       "Lt. Col. Smith and Gov. Noem spoke.", "Meta released Movie Gen.",
+                                                       "Based on the Transformer, it differs."]
     # a short quotation is one sentence with its own stops: a slogan; a long one may be split
     text = "South Dakota says, 'Meth. We're on it.' The campaign cost $449,000. “We love it. It is great,” she said."
     assert [text[s:e] for s, e in sentences(text)] == ["South Dakota says, 'Meth. We're on it.'", "The campaign cost $449,000.",
