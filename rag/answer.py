@@ -14,8 +14,8 @@ from .retrieve import ARTICLE_FIELDS, Filters, HybridRetriever, Library, LimitPe
 from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
-from .entities import entities, parts_of_speech, past_tense
-from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, NUMBERS, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, singular, speaks_of
+from .entities import entities, past_tense
+from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, NUMBERS, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, question_nouns, singular, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -482,7 +482,11 @@ class Extractive:
         if wants.wants and len(units) > 1:
             # Of two sentences giving an answer, the one holding the figures the question states ("his season-high 31
             # points") or the time it asks about ("sold 30,154 new cars ... in October") goes first.
-            units.sort(key=lambda u: -sum(f in " ".join(texts[k] for k in u) for f in figures) - names_time(when, " ".join(texts[k] for k in u)))
+            def holds_asked(u: list[int]) -> int:
+                told = " ".join(texts[k] for k in u)
+                return sum(f in told for f in figures) + names_time(when, told)
+
+            units.sort(key=holds_asked, reverse=True)
         if kind is not LOOKUP:
             units.sort(key=lambda u: (passages[candidates[u[0]][0]].meta["date"], passages[candidates[u[0]][0]].article_id, candidates[u[0]][1]))
         if latest:
@@ -541,7 +545,7 @@ def repeated(texts: list[str], score: np.ndarray) -> dict[int, list[int]]:
 def unknown_of(text: str, question: str) -> bool:
     """Whether a sentence says that what a noun of the question names is not known, beside it: "a third undisclosed
     buyer" for "who is the third, undisclosed buyer"; not "the person, who was not identified" for a county."""
-    asked = {singular(w.lower()) for _, w, pos in parts_of_speech(question) if pos == "NOUN"}
+    asked = question_nouns(question)
     for m in UNKNOWN.finditer(text):
         near = re.findall(r"[A-Za-z][\w'-]*", text[max(0, m.start() - 30):m.end() + 30])
         if asked & {singular(w.lower()) for w in near}:
@@ -571,7 +575,7 @@ def refers_back(text: str, before: str, question: str) -> bool:
     if not m:
         return False
     # the question's nouns, not its verbs: "the cuts" is not what "how many jobs will McClatchy cut" is about
-    asked = {singular(w.lower()) for _, w, pos in parts_of_speech(question) if pos == "NOUN"}
+    asked = question_nouns(question)
     return any(w and singular(w) in asked for w in m.groups())
 LEANS = re.compile(r"^\W*(and|but|or|so|yet|also|still|(this|that|these|those)(?!\s+(year|week|month|morning|afternoon|evening|"
                    r"night|season|summer|winter|spring|fall|autumn|time|weekend|decade|century|article|story|report|"

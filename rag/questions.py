@@ -5,6 +5,7 @@ A sentence that names nothing of that kind, or nothing the question does not alr
 "T-Mobile CEO John Legere is stepping down" answers no "who replaces John Legere?"."""
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 PEOPLE = {"PERSON"}
 # What only someone does: "who heads the team", "who led the scoring", "who founded the start-up".
@@ -102,6 +103,14 @@ def nouns(question: str, start: int, form=singular) -> list[tuple[str, str]]:
         elif out or pos not in ("DET", "ADV", "SPACE"):
             break
     return out
+
+
+@lru_cache(maxsize=1024)
+def question_nouns(question: str) -> frozenset:
+    """The common nouns of a question, singular and lower case (tagged once per question, however many sentences ask)."""
+    from .entities import parts_of_speech
+
+    return frozenset(singular(w.lower()) for _, w, pos in parts_of_speech(question) if pos == "NOUN")
 
 
 def plural_head(question: str) -> bool | None:
