@@ -14,7 +14,7 @@ from rag.text import STOPWORDS, sentences
 from rag.types import Article
 
 # Bumped whenever the rules change: stored articles are cleaned again under the new ones (ingest.pipeline).
-FORMAT = "6"
+FORMAT = "7"
 
 I = re.I
 AGENCY = r"(?:AP|AFP|Reuters|Getty(?: Images)?|EPA(?:-EFE)?|Shutterstock|Bloomberg|Invision|Xinhua|PA (?:Images|Wire|Media)|NurPhoto|SOPA Images|iStock(?:photo)?|Alamy)"

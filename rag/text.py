@@ -25,6 +25,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
                 continue
             if in_slogan(text, start, m.end()):
                 continue
+            # No sentence opens in lower case: "6:30 a.m. the following morning", "the “Meth. We’re on it.” awareness
+            # campaign" go on (a brand such as "iPhone" after a stop is rarer than these).
+            if re.match(r"\s+[a-z]", text[m.end():m.end() + 2]):
+                continue
         spans.append((start, m.end()))
         start = m.end()
     spans.append((start, len(text)))

@@ -56,6 +56,12 @@ def test_sentences_keep_abbreviations_and_split_cjk():
                                                        "“We love it. It is great,” she said."]
     text = "He said: “I was there. I saw everything that happened that night and I will testify.” Then he left."
     assert len(sentences(text)) == 3
+    # no sentence opens in lower case: a stop before one is an abbreviation's or a quotation's, not a sentence's end
+    text = ("No checks were made from 10:30 p.m. Aug. 9 to 6:30 a.m. the following morning, when they found him. "
+            "South Dakota’s “Meth. We’re on it.” awareness campaign drew fire. It did.")
+    assert [text[s:e] for s, e in sentences(text)] == ["No checks were made from 10:30 p.m.",
+                                                       "Aug. 9 to 6:30 a.m. the following morning, when they found him.",
+                                                       "South Dakota’s “Meth. We’re on it.” awareness campaign drew fire.", "It did."]
 
 
 def test_a_sentence_longer_than_the_window_is_cut_without_losing_text(embedder):
