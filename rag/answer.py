@@ -187,12 +187,27 @@ AUXILIARY = set("is are was were be been being has have had do does did will wou
 DETERMINER = set("the a an this that these those its their his her our my your".split())
 
 
+PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "al", "el", "la", "le", "bin", "ibn", "ben", "dos", "das"}
+
+
+def torn(text: str) -> bool:
+    """A sentence cut from its start ("the following morning, when the officers ...", a chunk or a list item begun
+    mid-sentence) opens with a word in lower case; a brand ("iPhone", "my6sense") or a name's particle ("de Blasio")
+    does not count. A dateline or heading in capitals alone ("SIOUX FALLS, S.D.") states nothing either."""
+    first = re.match(r"[\W_]*([^\W\d_][\w'’-]*)(?:\s+(\w))?", text)
+    if not re.search(r"[a-z]", text) and re.search(r"[A-Z]", text):
+        return True
+    if not first or not first[1][0].islower() or not first[1].islower() or re.search(r"\d", first[1]):
+        return False
+    return not (first[1] in PARTICLES and first[2] and first[2][0].isupper())
+
+
 def quotable(text: str) -> bool:
     """Not a question, heading, caption or credit line, nor an instruction to the reader or the model (the timeline
     reads units, not statements), nor a fragment that states nothing: under 4 words, ending with a colon that
     introduces what follows, or with neither a number nor a verb ("For example, the recently released X.")."""
     bare = text.rstrip("\"'”’」』）)] ")
-    if bare.endswith(("?", "？", ":", "：")) or text.startswith("#") or CAPTION.match(text) or is_instruction(text):
+    if bare.endswith(("?", "？", ":", "：")) or text.startswith("#") or CAPTION.match(text) or is_instruction(text) or torn(text):
         return False
     ws = [t.lower() for t in re.findall(r"[\w'’-]+", text)]
     if len(ws) < 4 or not bare.endswith((".", "!", "。", "！", "…", ";")):
@@ -319,6 +334,13 @@ class Extractive:
         # Where the sources name the subject of an overview or comparison, a sentence that does not (nor continues
         # one that does) is about something else, however close its wording: it is neither embedded nor quoted.
         about_it = np.array([bool(n) for n in named])
+        if kind.named:
+            # In an article whose headline names the subject, every sentence is about it: "Noel and Thomas pleaded not
+            # guilty", under "Two federal prison officers charged ... in connection with Jeffrey Epstein's suicide".
+            subject_names = named_in_question(subject)
+            headed = {t: bool(subject_names) and coverage(subject_names, t) >= ABOUT_AT_LEAST
+                      for t in {passages[c[0]].meta["title"] or "" for c in candidates}}
+            about_it |= np.array([headed[passages[c[0]].meta["title"] or ""] for c in candidates])
         off_subject = ~about_it if kind.named and (about_it & ok).any() else np.zeros(len(texts), dtype=bool)
         if kind.named:
             # ... and so is every sentence of an article that is not about it, where some are.
@@ -469,9 +491,11 @@ class Extractive:
         picked = select(limit, score, vecs, texts, continues, named, len(wanted), halves, same, leads)
         units = with_context(picked, leads)
         units = list({" ".join(re.findall(r"\w+", " ".join(texts[j] for j in u).lower())): u for u in reversed(units)}.values())[::-1]
-        # The sentences a picked one leans on count towards the words too: the last picked go first.
-        while len(units) > 1 and sum(len(texts[k].split()) for u in units for k in u) > limit.words:
-            units.pop()
+        # The sentences a picked one leans on count towards the words too, and so does a "latest" answer's date
+        # ("19 October 2024:"): the weakest unit after the first goes first (the last taken was the seed's best reason
+        # for "why is the consensus wavering", after two long ones).
+        while len(units) > 1 and sum(len(texts[k].split()) for u in units for k in u) + 3 * latest > limit.words:
+            units.remove(min(units[1:], key=lambda u: max(score[k] for k in u)))
         if not units:
             return abstain(asked, passages, self.name, float(cos.max()))
         # A lookup's best sentence first; a broad answer oldest article first, and within an article in the order of
@@ -493,6 +517,7 @@ class Extractive:
             units.sort(key=lambda u: passages[candidates[u[0]][0]].meta["date"] or "", reverse=True)
         citations: dict[str, Citation] = {}
         parts = []
+        said = None
         for u in units:
             i, s, e = candidates[u[0]][0], candidates[u[0]][1], candidates[u[-1]][2]
             article = self.library.articles[passages[i].article_id]["text"]
@@ -504,7 +529,9 @@ class Extractive:
                 quote_more(c, passages[i], text, s, e, article)
             for k in twins.get(u[-1], []):
                 also(c, passages[candidates[k][0]])
-            dated = f"{long_date(passages[i].meta['date'])}: " if latest else ""
+            # (each date once: the same date before every sentence of one article says nothing new and passed the budget)
+            dated = f"{long_date(passages[i].meta['date'])}: " if latest and passages[i].meta["date"] != said else ""
+            said = passages[i].meta["date"]
             parts.append(f"{dated}{text} [{c.n}]")
         return Answer(question=asked, answer=" ".join(parts), citations=list(citations.values()), abstained=False, mode=self.name,
                       confidence=float(cos.max()))

@@ -82,6 +82,12 @@ def test_asking_for_detail_raises_the_budget():
     ("Some manufacturers quickly follow up.", True),
     ("Replicating a \"Sora\" is costly.", True),
     ("On September 24, ByteDance quietly launched two products, Seaweed and Pixeldance.", True),
+    # torn from its start (a chunk or a list item begun mid-sentence), or a dateline in capitals alone
+    ("the following morning, when the officers discovered Epstein's body.", False),
+    ("“we are on it,” she said of the campaign.", False),
+    ("SIOUX FALLS, S.D.", False),
+    ("de Blasio said the city would act.", True),
+    ("iPhone sales rose 5% in the quarter.", True),
 ])
 def test_questions_captions_and_fragments_are_never_quoted(sentence, ok):
     assert quotable(sentence) is ok
@@ -95,6 +101,13 @@ def test_the_three_broad_examples(engine):
     assert not any(q.rstrip("\"”").endswith("?") for c in popular.citations for q in c.quotes), popular.answer
     positions = engine.ask("What positions do China's large model start-ups take on video generation?")
     assert all(holds(positions.answer, f) for f in ("Baichuan", "Dark Side of the Moon")), positions.answer
+
+
+def test_a_latest_answer_dates_each_article_once_within_the_budget(engine):
+    # "still" asks for where things stand now: the answer is dated, once for the one article, and the date counts
+    a = engine.ask("Why is the industry consensus on video generation still wavering?")
+    assert a.answer.startswith("19 October 2024: ") and a.answer.count("October 2024:") == 1, a.answer
+    assert words(a) <= classify("Why is the industry consensus on video generation still wavering?").words, a.answer
 
 
 def test_list_answer_cites_every_item(engine):

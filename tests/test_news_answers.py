@@ -76,9 +76,9 @@ def test_a_timeline_keeps_to_its_subject_and_quotes_sentences_that_stand_alone(n
 
 def test_broad_answers_hold_key_facts_within_the_budget(news):
     r = evaluate(news, half(lambda c: bool(c.facts)))
-    # Measured on this half (AMD EPYC, 2026-12-06, fourth round): 0.41 at 106 words (before this round 0.35 at 106; the
-    # whole set 0.44 at 105, before 0.37 at 103, before this work 0.30 at 75). The target is 0.50 at 120 words.
-    assert r["fact_recall"] >= 0.38 and r["mean_words"] <= 120, r
+    # Measured on this half (AMD EPYC, 2026-12-07, fifth round): 0.47 at 113 words (fourth round 0.41 at 106; the whole
+    # set 0.47 at 109, before 0.44 at 108, before this work 0.30 at 75). The target is 0.50 at 120 words.
+    assert r["fact_recall"] >= 0.44 and r["mean_words"] <= 120, r
 
 
 def test_what_happened_to_or_at_something_is_told_not_listed(news):
@@ -90,6 +90,16 @@ def test_what_happened_to_or_at_something_is_told_not_listed(news):
         assert not a.abstained and not a.timeline and all(f in a.answer for f in facts), (question, a.answer)
         # every cited article is about what was asked (not an ad firm's news about "mobile marketing")
         assert all("T-Mobile" in news.library.articles[c.article_id]["text"] for c in a.citations if "T-Mobile" in question), a.answer
+
+
+def test_an_overview_quotes_a_sentence_under_a_headline_naming_the_subject(news):
+    # "... the Minneapolis ad agency Broadhead Co. came up with the campaign" names neither South Dakota nor meth; its
+    # article's headline does ("South Dakota doubles down on 'Meth. We're on it.'"), so it is about the subject and
+    # its facts count
+    a = news.ask("What's the story behind South Dakota's anti-meth ad campaign?")
+    assert "Broadhead" in a.answer and "449,000" in a.answer, a.answer
+    # and no quoted sentence is torn from its start or a dateline alone ("SIOUX FALLS, S.D.", "awareness campaign has ...")
+    assert all(not q.split("\n")[-1][:1].islower() and not q.isupper() for c in a.citations for q in c.quotes), a.answer
 
 
 def test_a_list_of_names_is_answered_only_by_sentences_naming_them(news):
