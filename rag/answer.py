@@ -194,7 +194,8 @@ def torn(text: str) -> bool:
     """A sentence cut from its start ("the following morning, when the officers ...", a chunk or a list item begun
     mid-sentence) opens with a word in lower case; a brand ("iPhone", "my6sense") or a name's particle ("de Blasio")
     does not count. A dateline or heading in capitals alone ("SIOUX FALLS, S.D.") states nothing either."""
-    first = re.match(r"[\W_]*([^\W\d_][\w'’-]*)(?:\s+(\w))?", text)
+    # (markup before the words, as a Markdown file may hold, is not a word: "<img ...> Tickets cost four euros.")
+    first = re.match(r"(?:<[^>]*>|[\W_])*([^\W\d_][\w'’-]*)(?:\s+(\w))?", text)
     if not re.search(r"[a-z]", text) and re.search(r"[A-Z]", text):
         return True
     if not first or not first[1][0].islower() or not first[1].islower() or re.search(r"\d", first[1]):

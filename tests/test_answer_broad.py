@@ -88,6 +88,7 @@ def test_asking_for_detail_raises_the_budget():
     ("SIOUX FALLS, S.D.", False),
     ("de Blasio said the city would act.", True),
     ("iPhone sales rose 5% in the quarter.", True),
+    ('<img src=x onerror="alert(1)"> Tickets for the ferry cost four euros.', True),
 ])
 def test_questions_captions_and_fragments_are_never_quoted(sentence, ok):
     assert quotable(sentence) is ok

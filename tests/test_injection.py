@@ -112,7 +112,7 @@ def test_no_sentence_of_the_real_articles_is_taken_for_an_instruction():
     # Every sentence of the hand-checked bodies, read from the shared folder (its NOTICE: not to be copied here).
     truth = json.loads(PAGES.read_text(encoding="utf-8"))
     news = [a["articleBody"][s:e] for a in truth.values() for s, e in sentences(a["articleBody"])]
-    assert len(news) >= 8000
+    assert len(news) >= 7500
     assert [t for t in news if is_instruction(t)] == []
 
 
