@@ -195,9 +195,9 @@ def torn(text: str) -> bool:
     mid-sentence) opens with a word in lower case; a brand ("iPhone", "my6sense") or a name's particle ("de Blasio")
     does not count. A dateline or heading in capitals alone ("SIOUX FALLS, S.D.") states nothing either."""
     # (markup before the words, as a Markdown file may hold, is not a word: "<img ...> Tickets cost four euros.")
-    first = re.match(r"(?:<[^>]*>|[\W_])*([^\W\d_][\w'’-]*)(?:\s+(\w))?", text)
     if not re.search(r"[a-z]", text) and re.search(r"[A-Z]", text):
         return True
+    first = re.match(r"(?:<[^>]*>|[\W_])*([^\W\d_][\w'’-]*)(?:\s+(\w))?", text)
     if not first or not first[1][0].islower() or not first[1].islower() or re.search(r"\d", first[1]):
         return False
     return not (first[1] in PARTICLES and first[2] and first[2][0].isupper())
@@ -335,13 +335,13 @@ class Extractive:
         # Where the sources name the subject of an overview or comparison, a sentence that does not (nor continues
         # one that does) is about something else, however close its wording: it is neither embedded nor quoted.
         about_it = np.array([bool(n) for n in named])
+        titles = [passages[c[0]].meta["title"] or "" for c in candidates]
         if kind.named:
             # In an article whose headline names the subject, every sentence is about it: "Noel and Thomas pleaded not
             # guilty", under "Two federal prison officers charged ... in connection with Jeffrey Epstein's suicide".
             subject_names = named_in_question(subject)
-            headed = {t: bool(subject_names) and coverage(subject_names, t) >= ABOUT_AT_LEAST
-                      for t in {passages[c[0]].meta["title"] or "" for c in candidates}}
-            about_it |= np.array([headed[passages[c[0]].meta["title"] or ""] for c in candidates])
+            headed = {t: bool(subject_names) and coverage(subject_names, t) >= ABOUT_AT_LEAST for t in set(titles)}
+            about_it |= np.array([headed[t] for t in titles])
         off_subject = ~about_it if kind.named and (about_it & ok).any() else np.zeros(len(texts), dtype=bool)
         if kind.named:
             # ... and so is every sentence of an article that is not about it, where some are.
@@ -368,7 +368,6 @@ class Extractive:
         # A sentence that itself names the time asked about ("In 2023, many entrepreneurs ...") speaks of then.
         timely = timely + TYPE_BONUS * np.array([names_time(when, t) for t in texts])
         prior = prior + timely  # so the sentences of the right time are among those embedded
-        titles = [passages[c[0]].meta["title"] or "" for c in candidates]
         wants = read_question(question) if kind.name in (LOOKUP.name, "list") else Asked()
         answering = np.zeros(len(texts), dtype=bool)
         if wants.wants or wants.focus or wants.attribute:
@@ -492,10 +491,13 @@ class Extractive:
         picked = select(limit, score, vecs, texts, continues, named, len(wanted), halves, same, leads)
         units = with_context(picked, leads)
         units = list({" ".join(re.findall(r"\w+", " ".join(texts[j] for j in u).lower())): u for u in reversed(units)}.values())[::-1]
-        # The sentences a picked one leans on count towards the words too, and so does a "latest" answer's date
-        # ("19 October 2024:"): the weakest unit after the first goes first (the last taken was the seed's best reason
-        # for "why is the consensus wavering", after two long ones).
-        while len(units) > 1 and sum(len(texts[k].split()) for u in units for k in u) + 3 * latest > limit.words:
+        # The sentences a picked one leans on count towards the words too, and so does each date a "latest" answer
+        # says ("19 October 2024:", once per day): the weakest unit after the first goes first (the last taken was the
+        # seed's best reason for "why is the consensus wavering", after two long ones).
+        def dates(units: list[list[int]]) -> int:
+            return sum(len(d.split()) for d in {long_date(passages[candidates[u[0]][0]].meta["date"]) for u in units}) if latest else 0
+
+        while len(units) > 1 and sum(len(texts[k].split()) for u in units for k in u) + dates(units) > limit.words:
             units.remove(min(units[1:], key=lambda u: max(score[k] for k in u)))
         if not units:
             return abstain(asked, passages, self.name, float(cos.max()))
@@ -531,8 +533,9 @@ class Extractive:
             for k in twins.get(u[-1], []):
                 also(c, passages[candidates[k][0]])
             # (each date once: the same date before every sentence of one article says nothing new and passed the budget)
-            dated = f"{long_date(passages[i].meta['date'])}: " if latest and passages[i].meta["date"] != said else ""
-            said = passages[i].meta["date"]
+            day = long_date(passages[i].meta["date"])
+            dated = f"{day}: " if latest and day != said else ""
+            said = day
             parts.append(f"{dated}{text} [{c.n}]")
         return Answer(question=asked, answer=" ".join(parts), citations=list(citations.values()), abstained=False, mode=self.name,
                       confidence=float(cos.max()))

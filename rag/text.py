@@ -23,11 +23,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
             # "Dr. Li" or "J. Smith" do not end a sentence.
             if m.group(1) == "." and (word.strip("(\"'“") in ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
                 continue
-            if in_slogan(text, start, m.end()):
-                continue
             # No sentence opens in lower case: "6:30 a.m. the following morning", "the “Meth. We’re on it.” awareness
             # campaign" go on (a brand such as "iPhone" after a stop is rarer than these).
-            if re.match(r"\s+[a-z]", text[m.end():m.end() + 2]):
+            if re.match(r"\s+[a-z]", text[m.end():m.end() + 2]) or in_slogan(text, start, m.end()):
                 continue
         spans.append((start, m.end()))
         start = m.end()
