@@ -21,6 +21,8 @@ from tqdm import tqdm
 
 from rag.embed import Embedder, encoder_batch, load_tokenizer
 from rag.errors import BusyError, InputError, NewsdeskError
+from rag.events import FORMAT as EVENT_FORMAT
+from rag.events import pack, signature
 from rag.lexical import chunk_terms
 from rag.links import normal_url
 from rag.manifest import Manifest, now, open_manifest
@@ -28,7 +30,7 @@ from rag.settings import Settings
 from rag.store import Store
 from rag.stories import FORMAT as STORY_FORMAT
 from rag.stories import fingerprint, place
-from rag.types import Article, Chunk, Fingerprint, Version, chunk_id
+from rag.types import Article, Chunk, Fingerprint, Signature, Version, chunk_id
 
 from .chunk import chunk
 from .fetch import Fetcher
@@ -224,6 +226,12 @@ class Writer:
 
     def _store(self, versions: list[Version], chunks: list, vectors):
         self.manifest.mark_pending([(v.article.id, v.article.content_hash, len(v.spans)) for v in versions])
+        opening = {}
+        for c, vector in zip(chunks, vectors):
+            opening.setdefault(c.article.id, vector)
+        for v in versions:
+            if v.event is not None and v.article.id in opening:
+                v.event.vector = pack(opening[v.article.id])
         self.store.upsert([c.id for c in chunks], vectors, [c.text for c in chunks], [c.metadata() for c in chunks])
         # One transaction for the group; each article is placed in its story inside it, after those before it, so
         # near-duplicates within one group find each other.
@@ -268,10 +276,10 @@ class Preparer:
                                 "(or 0) if memory is short") from None
         versions, chunks = [], []
         # The articles stay in this process; only their pieces come back, and are joined to them here.
-        for a, (pieces, terms, found) in zip(group, chain.from_iterable(parts)):
+        for a, (pieces, terms, found, event) in zip(group, chain.from_iterable(parts)):
             mine = [Chunk(a, k, *piece) for k, piece in enumerate(pieces)]
             chunks += mine
-            versions.append(Version(a, [(c.start, c.end) for c in mine], terms, found))
+            versions.append(Version(a, [(c.start, c.end) for c in mine], terms, found, event))
         return versions, chunks
 
 
@@ -284,12 +292,12 @@ def _start_worker(settings: Settings):
     _TOKENIZER = load_tokenizer(settings)
 
 
-def _prepare_part(articles: list[Article]) -> list[tuple[list[tuple[int, int, str, list[int] | None]], list[str], Fingerprint]]:
+def _prepare_part(articles: list[Article]) -> list[tuple[list[tuple[int, int, str, list[int] | None]], list[str], Fingerprint, Signature]]:
     versions, chunks = prepared(articles, _TOKENIZER)
     pieces = defaultdict(list)
     for c in chunks:
         pieces[c.article.id].append((c.start, c.end, c.embed_text, c.ids))
-    return [(pieces[v.article.id], v.terms, v.story) for v in versions]
+    return [(pieces[v.article.id], v.terms, v.story, v.event) for v in versions]
 
 
 def prepared(group: list[Article], tokenizer) -> tuple[list[Version], list[Chunk]]:
@@ -298,12 +306,13 @@ def prepared(group: list[Article], tokenizer) -> tuple[list[Version], list[Chunk
 
 
 def ready(group: list[Article], chunks: list) -> list[Version]:
-    """The group's versions with their lexical terms and fingerprints worked out beside the encoder, so the thread
-    that stores them only writes."""
+    """The group's versions with their lexical terms, fingerprints and event signatures worked out beside the encoder,
+    so the thread that stores them only writes (and adds each signature's vector)."""
     spans = defaultdict(list)
     for c in chunks:
         spans[c.article.id].append((c.start, c.end))
-    return [Version(a, spans[a.id], chunk_terms(a.title, a.text, spans[a.id]), fingerprint(a.text)) for a in group]
+    return [Version(a, spans[a.id], chunk_terms(a.title, a.text, spans[a.id]), fingerprint(a.text), signature(a.title, a.text, a.date))
+            for a in group]
 
 
 def index_unindexed(manifest: Manifest, progress: bool = False):
@@ -324,6 +333,33 @@ def place_unplaced(manifest: Manifest, progress: bool = False):
     rows = sorted((manifest.get(aid) for aid in todo), key=lambda r: (r["date"] or "9999", r["ingested_at"]))
     for row in tqdm(rows, desc="grouping stories", unit="article", disable=not progress or len(rows) < 100, file=sys.stderr, leave=False):
         manifest.place([(row["article_id"], place(fingerprint(row["text"]), row["article_id"], manifest))])
+
+
+EVENT_PIECE = 500  # stored articles placed in their events per transaction
+
+
+def place_unevented(manifest: Manifest, store: Store, progress: bool = False):
+    """Place articles stored before events existed (or before their constants changed) in their events, once, oldest
+    first, with the vectors of their first chunks read back from the store."""
+    if manifest.get_meta("event_format") != EVENT_FORMAT:
+        manifest.forget_events()
+        manifest.set_meta("event_format", EVENT_FORMAT)
+    rows = sorted((r for aid in manifest.unevented() if (r := manifest.get(aid)) is not None),
+                  key=lambda r: (r["date"] or "9999", r["ingested_at"]))
+    with tqdm(total=len(rows), desc="grouping events", unit="article", disable=not progress or len(rows) < 100,
+              file=sys.stderr, leave=False) as bar:
+        for i in range(0, len(rows), EVENT_PIECE):
+            piece = rows[i:i + EVENT_PIECE]
+            first = {chunk_id(r["article_id"], r["content_hash"], 0): r["article_id"] for r in piece if r["n_chunks"]}
+            got = store.get(ids=list(first), include=["embeddings"]) if first else {"ids": [], "embeddings": []}
+            vectors = {first[cid]: pack(vector) for cid, vector in zip(got["ids"], got["embeddings"])}
+            placed = []
+            for r in piece:
+                found = signature(r["title"] or "", r["text"], r["date"] or "")
+                found.vector = vectors.get(r["article_id"], "")
+                placed.append((r["article_id"], found))
+            manifest.place_events(placed)
+            bar.update(len(piece))
 
 
 def stored_article(row) -> Article:
@@ -562,6 +598,7 @@ def _ingest(paths, settings, prune, dry_run, progress, warn, embedder) -> Summar
             sweep(manifest, store)
             index_unindexed(manifest, progress)
             place_unplaced(manifest, progress)
+            place_unevented(manifest, store, progress)
             embedder = clean_stored(settings, manifest, store, embedder, progress)
             embedder = write_all(todo, settings, manifest, store, embedder, progress)
             # The articles this run made boilerplate of a sentence in others: cleaned before the run ends.
@@ -599,6 +636,7 @@ def sync(settings: Settings, stop: threading.Event | None = None, progress: bool
         followed = {s.url: s for s in sources.all()}
         index_unindexed(manifest, progress)
         place_unplaced(manifest, progress)
+        place_unevented(manifest, store, progress)
         embedder = clean_stored(settings, manifest, store, embedder, progress)
         for h in fetch(list(followed), settings, sources, stop, progress):
             if h.interrupted and not h.records:
@@ -698,16 +736,20 @@ def remove_source(key: str, settings: Settings, purge: bool = False) -> dict:
 def status(settings: Settings) -> dict:
     from rag.embed import model_name, resolve_device, resolve_precision
     from rag.postgres import safe_url
+    from rag.events import event_count
     from rag.stories import story_count
 
     manifest = open_manifest(settings)
     articles, chunks = manifest.counts()
     stories, shared = story_count(manifest)
+    events, reported_together = event_count(manifest)
     store = Store(settings)
     return {
         "articles": articles,
         "stories": stories,
         "stories_in_several_articles": shared,
+        "events": events,
+        "events_in_several_articles": reported_together,
         "chunks": chunks,
         "store": store.location,
         "database": safe_url(settings.database_url) if settings.database_url else str(settings.manifest_path.resolve()),
@@ -745,6 +787,7 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
         orphans = stored - live.keys() - {cid for _, ids in stale for cid in ids}
         bm25_ok = manifest.lexical_in_step()
         unplaced = manifest.unplaced() if manifest.get_meta("story_format") == STORY_FORMAT else [r["article_id"] for r in manifest.articles()]
+        unevented = manifest.unevented() if manifest.get_meta("event_format") == EVENT_FORMAT else [r["article_id"] for r in manifest.articles()]
         # Under the rules it was cleaned by, a stored article holds furniture only if one of its sentences became its
         # outlet's boilerplate since (it is marked); a store from before the rules is read whole.
         # Cleaning every article to find out would cost check ~18 ms an article; under new rules each is counted as to
@@ -755,8 +798,8 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
                      if rules_current else sorted(set(live.values())))
         report = {"articles": len(set(live.values())), "chunks": len(live), "missing_chunks": len(missing),
                   "orphan_chunks": len(orphans), "unfinished_versions": len(stale), "bm25_in_step": bm25_ok,
-                  "without_story": len(unplaced), "furniture": len(furnished), "repaired": False}
-        if repair and (missing or orphans or stale or not bm25_ok or unplaced or furnished or not rules_current):
+                  "without_story": len(unplaced), "without_event": len(unevented), "furniture": len(furnished), "repaired": False}
+        if repair and (missing or orphans or stale or not bm25_ok or unplaced or unevented or furnished or not rules_current):
             sweep(manifest, store)
             if orphans:
                 store.delete(sorted(orphans))
@@ -767,6 +810,7 @@ def check(settings: Settings, repair: bool = False, embedder: Embedder | None = 
             if not manifest.lexical_in_step():
                 manifest.reindex()
             place_unplaced(manifest)
+            place_unevented(manifest, store)
             clean_stored(settings, manifest, store, embedder, ids=sorted(set(furnished) | set(manifest.unclean())) if rules_current else None)
             report["repaired"] = True
         return report

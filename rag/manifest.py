@@ -10,8 +10,9 @@ from .lexical import chunk_terms, terms, title_key
 from .errors import StoreError
 from .settings import Settings
 from .boilerplate import BOILERPLATE_STORIES, sentence_keys
+from .events import place as place_event
 from .stories import place
-from .types import Article, Fingerprint, Version, chunk_id
+from .types import Article, Fingerprint, Signature, Version, chunk_id
 
 # The tables both manifests hold (rag/postgres.py adds its own lexical index to these): SQL both accept.
 CORE_SCHEMA = """
@@ -48,6 +49,15 @@ CREATE TABLE IF NOT EXISTS outlet_sentences (key BIGINT NOT NULL, article_id TEX
     PRIMARY KEY (key, article_id));
 CREATE INDEX IF NOT EXISTS outlet_sentences_article ON outlet_sentences(article_id);
 CREATE TABLE IF NOT EXISTS unclean (article_id TEXT PRIMARY KEY);
+-- Events (rag/events.py): each live article's event, day and signature (JSON), and its names with their day, looked up
+-- for candidates; how many live articles hold each name. Written with the article.
+CREATE TABLE IF NOT EXISTS event_of (article_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, day INTEGER NOT NULL,
+    signature TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS event_of_event ON event_of(event_id);
+CREATE TABLE IF NOT EXISTS event_names (key TEXT NOT NULL, day INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS event_names_key ON event_names(key, day);
+CREATE INDEX IF NOT EXISTS event_names_article ON event_names(article_id);
+CREATE TABLE IF NOT EXISTS event_df (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
 
 SCHEMA = CORE_SCHEMA + """
@@ -73,6 +83,14 @@ def placed_story(v: Version, manifest) -> tuple[str, list[int]] | None:
     """A version's (story id, band keys); one given as a fingerprint is placed now, inside the commit, so it sees the
     versions committed before it in the same transaction."""
     return place(v.story, v.article.id, manifest) if isinstance(v.story, Fingerprint) else v.story
+
+
+def shift(day: int, days: int) -> int:
+    """A YYYYMMDD day moved by a number of days."""
+    from datetime import date, timedelta
+
+    moved = date(day // 10000, day // 100 % 100, day % 100) + timedelta(days=days)
+    return moved.year * 10000 + moved.month * 100 + moved.day
 
 
 def now() -> str:
@@ -177,6 +195,74 @@ class Catalog:
         with self.transaction():
             self.run_many("DELETE FROM unclean WHERE article_id = ?", [(i,) for i in ids])
 
+    def _place_event(self, article_id: str, found: Signature, story_id: str):
+        """Inside a commit's transaction: place the article in its event (rag.events.place) and index its names."""
+        event = place_event(found, article_id, story_id, self)
+        self._forget_event(article_id)
+        self.run("INSERT INTO event_of VALUES (?, ?, ?, ?)", (article_id, event, found.day, json.dumps(found.__dict__)))
+        self.run_many("INSERT INTO event_names VALUES (?, ?, ?)", [(k, found.day, article_id) for k in found.names])
+        self.run_many("INSERT INTO event_df VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET n = event_df.n + 1", [(k,) for k in found.names])
+
+    def _forget_event(self, article_id: str):
+        keys = [r[0] for r in self.run("SELECT key FROM event_names WHERE article_id = ?", (article_id,))]
+        self.run_many("UPDATE event_df SET n = n - 1 WHERE key = ?", [(k,) for k in keys])
+        self.run("DELETE FROM event_names WHERE article_id = ?", (article_id,))
+        self.run("DELETE FROM event_of WHERE article_id = ?", (article_id,))
+
+    def name_frequencies(self, keys) -> dict[str, int]:
+        """How many live articles hold each of keys (0 for a name none holds)."""
+        keys, found = list(keys), {}
+        for i in range(0, len(keys), 500):
+            part = keys[i:i + 500]
+            found.update(tuple(r) for r in self.run(f"SELECT key, n FROM event_df WHERE key IN ({','.join('?' * len(part))})", part))
+        return {k: found.get(k, 0) for k in keys}
+
+    def event_candidates(self, keys: list[str], day: int, window: int, limit: int) -> dict[str, tuple[str, Signature]]:
+        """Live articles holding any of keys, those holding the most first, as article id -> (event id, signature);
+        for a dated article (day YYYYMMDD), only those undated or within window days of it."""
+        if not keys:
+            return {}
+        where, params = f"key IN ({','.join('?' * len(keys))})", list(keys)
+        if day:
+            where += " AND (day = 0 OR day BETWEEN ? AND ?)"
+            params += [shift(day, -window), shift(day, window)]
+        found = [r[0] for r in self.run(f"SELECT article_id, COUNT(*) AS n FROM event_names WHERE {where} GROUP BY article_id "
+                                        "ORDER BY n DESC, article_id LIMIT ?", (*params, limit))]
+        rows = {r[0]: (r[1], Signature(**json.loads(r[2]))) for r in self.run(
+            f"SELECT article_id, event_id, signature FROM event_of WHERE article_id IN ({','.join('?' * len(found))})", found)} if found else {}
+        return {a: rows[a] for a in found if a in rows}
+
+    def event_of_story(self, story_id: str, article_id: str) -> str | None:
+        """The event of another article of a story, if one is placed."""
+        row = self.run("SELECT e.event_id FROM story_of s JOIN event_of e ON e.article_id = s.article_id "
+                       "WHERE s.story_id = ? AND s.article_id <> ? LIMIT 1", (story_id, article_id)).fetchone()
+        if row is None:  # the story's first article, which holds no story_of row of another id
+            row = self.run("SELECT event_id FROM event_of WHERE article_id = ? AND article_id <> ?", (story_id, article_id)).fetchone()
+        return row[0] if row else None
+
+    def event_rows(self) -> list:
+        """Every placed live article's title, outlet, date, url, source, length and event."""
+        return self.run("SELECT a.article_id, a.title, a.outlet, a.date, a.url, a.source, LENGTH(a.text) AS length, e.event_id "
+                        "FROM articles a JOIN event_of e ON e.article_id = a.article_id").fetchall()
+
+    def unevented(self) -> list[str]:
+        """Live articles without an event: stored before events existed, or before their constants changed."""
+        return [r[0] for r in self.run("SELECT a.article_id FROM articles a WHERE NOT EXISTS "
+                                       "(SELECT 1 FROM event_of e WHERE e.article_id = a.article_id)")]
+
+    def place_events(self, placed: list[tuple[str, Signature]]):
+        """Place stored articles in their events, in order, in one transaction: (article id, signature)."""
+        with self.transaction():
+            for article_id, found in placed:
+                story = self.run("SELECT story_id FROM story_of WHERE article_id = ?", (article_id,)).fetchone()
+                self._place_event(article_id, found, story[0] if story else article_id)
+
+    def forget_events(self):
+        """Drop every event, to be placed again (their constants changed)."""
+        with self.transaction():
+            for table in ("event_of", "event_names", "event_df"):
+                self.run(f"DELETE FROM {table}")
+
     def _forget_sentences(self, article_id: str):
         self.run("DELETE FROM outlet_sentences WHERE article_id = ?", (article_id,))
         self.run("DELETE FROM unclean WHERE article_id = ?", (article_id,))
@@ -269,7 +355,10 @@ class Manifest(Catalog):
                     self._forget_story(a.id)
                     self.db.execute("INSERT INTO story_of VALUES (?, ?)", (a.id, story[0]))
                     self.db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(k, a.id) for k in story[1]])
-                self._count_sentences(a, story[0] if story else self.story_of(a.id))
+                story_id = story[0] if story else self.story_of(a.id)
+                if v.event is not None:
+                    self._place_event(a.id, v.event, story_id or a.id)
+                self._count_sentences(a, story_id)
             self._bump()
 
     def _index(self, article_id: str, title: str, indexed: list[str]):
@@ -425,6 +514,7 @@ class Manifest(Catalog):
             self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
             self._unindex(old)
             self._forget_story(article_id)
+            self._forget_event(article_id)
             self._forget_sentences(article_id)
             self._bump()
         return True

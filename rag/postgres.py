@@ -204,7 +204,10 @@ class PostgresManifest(Catalog):
                 )
                 if (story := placed_story(v, self)) is not None:
                     self._place(a.id, *story)
-                self._count_sentences(a, story[0] if story else self.story_of(a.id))
+                story_id = story[0] if story else self.story_of(a.id)
+                if v.event is not None:
+                    self._place_event(a.id, v.event, story_id or a.id)
+                self._count_sentences(a, story_id)
             self._bump()
 
     def _index(self, article_id: str, title: str, indexed: list[str]):
@@ -384,6 +387,7 @@ class PostgresManifest(Catalog):
             self.db.execute("DELETE FROM articles WHERE article_id = %s", (article_id,))
             self._unindex(article_id)
             self._forget_story(article_id)
+            self._forget_event(article_id)
             self._forget_sentences(article_id)
             self._bump()
         return True

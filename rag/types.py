@@ -101,14 +101,26 @@ class Fingerprint:
 
 
 @dataclass
+class Signature:
+    """What an article's event is decided by (rag/events.py): the names it holds, those of its lead, its day
+    (YYYYMMDD, 0 undated) and its opening's vector (packed, rag.events.pack), added once encoded."""
+    names: list[str]
+    lead: list[str]
+    day: int
+    vector: str = ""
+
+
+@dataclass
 class Version:
     """A version of an article ready to go live: its chunks' character spans, their lexical terms (computed at commit
     when None) and its story: (story id, band keys), or a Fingerprint to place it by inside the commit (so that
-    near-duplicates committed together find each other), or None to leave it unplaced."""
+    near-duplicates committed together find each other), or None to leave it unplaced; and what its event is decided
+    by, inside the commit too (None leaves it without one)."""
     article: Article
     spans: list[tuple[int, int]]
     terms: list[str] | None = None
     story: tuple[str, list[int]] | Fingerprint | None = None
+    event: Signature | None = None
 
 
 @dataclass

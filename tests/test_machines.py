@@ -14,7 +14,8 @@ from rag.errors import BusyError
 from rag.boilerplate import sentence_keys
 from rag.manifest import Catalog, Manifest
 from rag.postgres import PostgresManifest
-from rag.types import Article
+from rag.events import pack, signature
+from rag.types import Article, Version
 from servers import chroma_url, postgres_url  # noqa: F401 (fixtures)
 
 DOCS = [
@@ -40,7 +41,7 @@ def manifests(postgres_url, tmp_path):  # noqa: F811
     yield sqlite, pg
     sqlite.close()
     pg.db.execute("DROP TABLE IF EXISTS articles, stale, meta, story_of, story_bands, lexical, titles, sources, fetched, "
-                  "outlet_sentences, unclean CASCADE")
+                  "outlet_sentences, unclean, event_of, event_names, event_df CASCADE")
     pg.close()
 
 
@@ -73,6 +74,12 @@ def view(m) -> dict:
         "sentences": rows(m.run("SELECT key, article_id, story_id FROM outlet_sentences")),
         "boilerplate": sorted(m.boilerplate([k for a in DOCS for k in sentence_keys(a.outlet, a.text)])),
         "unclean": m.unclean(),
+        # events: each placed article's event, the names' counts, the candidates of a dated and an undated article
+        "events": rows(m.event_rows()),
+        "frequencies": m.name_frequencies(["storm", "harbour", "lindholm", "nothing"]),
+        "event_candidates": [{a: (e, s.__dict__) for a, (e, s) in m.event_candidates(keys, day, 3, 10).items()}
+                             for keys, day in ((["storm", "harbour"], 20240305), (["storm"], 20240310), (["cyclists"], 0))],
+        "unevented": sorted(m.unevented()),
     }
 
 
@@ -88,14 +95,21 @@ def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
     sqlite, pg = manifests
     for m in manifests:
         m.mark_pending([(a.id, a.content_hash, 2) for a in DOCS])
-        for a in DOCS[:2]:
-            m.commit(a, spans(a), (DOCS[0].id, [1, 2, 3]))
-        m.commit(DOCS[2], spans(DOCS[2]), None)
+        for i, a in enumerate(DOCS[:2]):
+            found = signature(a.title, a.text, a.date)
+            found.vector = pack([1.0, float(i), 0.5])
+            m.commit_all([Version(a, spans(a), story=(DOCS[0].id, [1, 2, 3]), event=found)])
+        m.commit_all([Version(DOCS[2], spans(DOCS[2]), event=signature(DOCS[2].title, DOCS[2].text, DOCS[2].date))])
         m.set_meta("k", "v1")
         m.set_meta("k", "v2")
     assert view(sqlite) == view(pg)
     assert view(pg)["stale"] == [] and view(pg)["candidates"] == sorted([DOCS[0].id, DOCS[1].id])
     assert view(pg)["lexical_in_step"] and len(view(pg)["search"]) == 4
+    # The bicycle article is a copy in the ferry's story (as committed), so in its event; the storm article, undated, is
+    # a candidate of any day and shares the ferry's "storm" and "harbour" but is scored apart (no vector, few names).
+    assert len({r[-1] for r in view(pg)["events"]}) == 2 and view(pg)["frequencies"]["harbour"] == 2
+    assert sorted(view(pg)["event_candidates"][0]) == sorted([DOCS[0].id, DOCS[2].id])
+    assert list(view(pg)["event_candidates"][1]) == [DOCS[2].id]  # the ferry's day is out of a window of 3 days
     assert [len(f) for f in view(pg)["filtered"]] == [4, 0, 2, 2, 2]  # undated articles are day 0
     for m in manifests:
         # "lanes" twice in the second half of the bicycle article; a rare word outweighs a common one.
@@ -138,8 +152,10 @@ def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
     for m in manifests:
         m.forget_stale([v for v, _ in m.stale()])
         m.forget_stories()
+        m.forget_events()
         m.reindex()
     assert view(sqlite) == view(pg)
+    assert view(pg)["unevented"] == sorted([changed.id, DOCS[2].id]) and view(pg)["frequencies"]["harbour"] == 0
     assert view(pg)["stale"] == [] and view(pg)["unplaced"] == sorted([changed.id, DOCS[2].id])
     assert json.loads(pg.get(DOCS[2].id)["extra"]) == {"editor": "Ana"}
 

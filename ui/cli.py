@@ -160,6 +160,7 @@ def cmd_status(args, settings: Settings) -> int:
         print(json.dumps(info))
     else:
         print(f"articles:    {info['articles']}\nstories:     {info['stories']} ({info['stories_in_several_articles']} told by more than one article)\n"
+              f"events:      {info['events']} ({info['events_in_several_articles']} reported by more than one article)\n"
               f"chunks:      {info['chunks']}\n"
               f"store:       {info['store']} ({human_bytes(info['store_bytes'])})\n"
               f"manifest:    {info['database']}\n"
@@ -200,6 +201,25 @@ def cmd_stories(args, settings: Settings) -> int:
     for s in stories:
         when = s["first"] if s["first"] == s["last"] else f"{s['first'] or 'undated'} to {s['last']}"
         print(f"{shown(s['title'])}\n    {s['size']} article{'s' if s['size'] > 1 else ''}, {when or 'undated'}: {shown(', '.join(s['outlets']))}")
+    return 0
+
+
+def cmd_events(args, settings: Settings) -> int:
+    from rag.events import event_list
+    from rag.manifest import open_manifest
+    from rag.retrieve import Filters
+
+    window = Filters(since=args.since, until=args.until)
+    events = event_list(open_manifest(settings), single=args.all, since=window._since, until=window._until)
+    if args.json:
+        print(json.dumps(events, ensure_ascii=False))
+        return 0
+    if not events:
+        print("no event is reported by more than one article" + ("" if args.all else "; --all lists every event"))
+    for e in events:
+        when = e["first"] if e["first"] == e["last"] else f"{e['first'] or 'undated'} to {e['last']}"
+        n = len(e["articles"])
+        print(f"{shown(e['title'])}\n    {n} article{'s' if n > 1 else ''}, {when or 'undated'}: {shown(', '.join(e['outlets']))}")
     return 0
 
 
@@ -326,7 +346,7 @@ def cmd_check(args, settings: Settings) -> int:
 
     report = check(settings, repair=args.repair)
     consistent = report["repaired"] or not (report["missing_chunks"] or report["orphan_chunks"] or report["without_story"]
-                                            or report["unfinished_versions"] or not report["bm25_in_step"] or report["furniture"])
+                                            or report["without_event"] or report["unfinished_versions"] or not report["bm25_in_step"] or report["furniture"])
     if args.json:
         print(json.dumps(report))
     else:
@@ -334,6 +354,7 @@ def cmd_check(args, settings: Settings) -> int:
               f"orphaned in the store {report['orphan_chunks']}, unfinished versions {report['unfinished_versions']}, "
               f"BM25 index {'in step' if report['bm25_in_step'] else 'behind'}"
               + (f", articles without a story {report['without_story']}" if report["without_story"] else "")
+              + (f", articles without an event {report['without_event']}" if report["without_event"] else "")
               + (f", articles holding page furniture {report['furniture']}" if report["furniture"] else ""))
         print("repaired" if report["repaired"] else "consistent" if consistent else "inconsistent: run `newsdesk check --repair`")
     return 0 if consistent else 1
@@ -520,6 +541,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--all", action="store_true", help="stories told by one article too")
     s.add_argument("--json", action="store_true", help="print one JSON array")
     s.set_defaults(run=cmd_stories)
+
+    s = sub.add_parser("events", help="articles that report one event (across outlets and days), grouped")
+    s.add_argument("--all", action="store_true", help="events reported by one article too")
+    s.add_argument("--since", metavar="DATE", help="only events with an article published on or after DATE (YYYY-MM-DD)")
+    s.add_argument("--until", metavar="DATE", help="only events with an article published on or before DATE")
+    s.add_argument("--json", action="store_true", help="print one JSON array")
+    s.set_defaults(run=cmd_events)
 
     s = sub.add_parser("remove", help="remove one article by id, path or url")
     s.add_argument("article", metavar="ID_OR_PATH")

@@ -1,0 +1,159 @@
+"""Events: the articles that report one happening (the same participants, place and time), across outlets, wordings
+and follow-up days. A wire story's copies are inside one event; an event usually spans several stories.
+
+Each article is placed once, at ingest, inside its own commit: candidates are the stored articles that share its
+rarest names within LIVE_DAYS of its date (an index in the manifest, so the cost per article does not grow with the
+store), and each candidate event is scored by what the article shares with its members there: the meaning of their
+openings (the first chunk's vector, which ingest computes anyway), the names both hold, and the lead names one holds
+and the other never mentions (another fighter, another victim, another ship: a look-alike event)."""
+import base64
+import math
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from .text import sentences
+from .types import Signature, day_number
+
+# Chosen with benchmarks/events.py on ECB+ (982 articles, 86 events in 43 pairs of look-alikes, no dates), articles
+# placed one at a time in file order; see the README for the figures.
+SAME_EVENT = 0.25  # least score of an article with an event's candidate members to join it
+MISSING_WEIGHT = 0.25  # how much a lead name the other article never mentions counts against a pair
+LEAD_SENTENCES = 2  # the opening sentences (with the title) whose names are the event's participants
+LIVE_DAYS = 3  # an event takes a dated article while it has one within this many days
+PROBE_KEYS = 12  # rarest names of an article looked up for candidates
+MAX_CANDIDATES = 30  # candidates scored per article, those sharing the most probed names first
+REFERENCE = 1000  # articles a name's frequency is read against: a name in one of a thousand is rare
+FORMAT = f"1-{SAME_EVENT}-{MISSING_WEIGHT}-{LEAD_SENTENCES}-{LIVE_DAYS}-{PROBE_KEYS}-{MAX_CANDIDATES}"
+
+CAPITALISED = re.compile(r"\b([A-Z][\w'’\-]*(?:\s+(?:of|de|del|la|van|von|bin|al)?\s*[A-Z][\w'’\-]*)*)")
+OPENS = re.compile(r"(?:[.!?]['\"”’)]*\s+|\n\s*|^\s*)['\"“‘(]?$")  # what precedes a word that opens a sentence
+NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+# Capitalised words that name no participant: calendar words and the words that open sentences.
+COMMON = set("""january february march april may june july august september october november december jan feb mar apr
+jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday today yesterday gmt am pm est
+edt utc posted published updated update breaking news photo video read more the a an and or but if of in on at to for
+by with from as is are was were be it its this that these those he she they we you i his her their our my after before
+when while where what who why how there here then now also just meanwhile however according mr mrs ms dr""".split())
+
+
+def names(text: str) -> set[str]:
+    """The names an article holds: capitalised phrases (and their longer words) that the text never writes in lower
+    case, years and figures of 20 or more, lower-cased. A lone capitalised word that opens a sentence counts only where
+    the text capitalises it elsewhere too ("Perennial party girl Tara Reid" names Tara Reid, not "perennial")."""
+    lower = set(re.findall(r"\b[a-z][\w'’\-]+", text))
+    phrases = []  # (words, whether the first opens a sentence)
+    for m in CAPITALISED.finditer(text):
+        words = re.findall(r"\w+", re.sub(r"['’]s\b", "", m.group(1).lower()))
+        phrases.append((words, bool(OPENS.search(text[max(0, m.start() - 4):m.start()]))))
+    inside = {w for words, opens in phrases if not opens or len(words) > 1 for w in words}
+    found = set()
+    for words, opens in phrases:
+        if opens and len(words) == 1 and words[0] not in inside:
+            continue
+        words = [w for w in words if w not in COMMON and w not in lower]
+        if words:
+            found.add(" ".join(words))
+            found.update(w for w in words if len(w) > 2)
+    for m in NUMBER.finditer(text):
+        value = m.group(0).replace(",", "")
+        if not value.isdigit() or int(value) >= 20:  # "6.1", "2009", "23"; not the small counts every story has
+            found.add(value)
+    return found
+
+
+def signature(title: str, text: str, date: str) -> Signature:
+    """What an article's event is decided by, but its vector (ingest adds the first chunk's)."""
+    held = names(text)  # a headline in Title Case capitalises every word: its names are those the text holds
+    opening = " ".join(text[s:e] for s, e in sentences(text)[:LEAD_SENTENCES])
+    return Signature(sorted(held), sorted(names(f"{title}\n{opening}") & held), day_number(date))
+
+
+def pack(vector) -> str:
+    return base64.b64encode(np.asarray(vector, dtype=np.float16).tobytes()).decode("ascii")
+
+
+def unpack(text: str) -> np.ndarray:
+    v = np.frombuffer(base64.b64decode(text), dtype=np.float16).astype(np.float32)
+    return v / (np.linalg.norm(v) or 1.0)
+
+
+def weight(frequency: int) -> float:
+    return math.log(1 + REFERENCE / max(frequency, 1))
+
+
+def score(a: Signature, b: Signature, idf: dict[str, float]) -> float:
+    """How surely two articles report one event: the mean of their openings' cosine and the weighted share of names
+    they hold together (Dice), less MISSING_WEIGHT times the mean share of each one's lead names the other lacks."""
+    cosine = float(unpack(a.vector) @ unpack(b.vector)) if a.vector and b.vector else 0.0
+    na, nb = set(a.names), set(b.names)
+    wa, wb = sum(idf.get(k, 0.0) for k in na), sum(idf.get(k, 0.0) for k in nb)
+    dice = 2 * sum(idf.get(k, 0.0) for k in na & nb) / (wa + wb) if wa + wb else 0.0
+
+    def missing(lead: list[str], other: set[str]) -> float:
+        total = sum(idf.get(k, 0.0) for k in lead)
+        return sum(idf.get(k, 0.0) for k in lead if k not in other) / total if total else 0.0
+
+    return (cosine + dice) / 2 - MISSING_WEIGHT * (missing(a.lead, nb) + missing(b.lead, na)) / 2
+
+
+def place(found: Signature, article_id: str, story_id: str, catalog) -> str:
+    """The event of an article about to be committed: its story's, when a copy of it is stored; else the candidate
+    event it scores best with, at SAME_EVENT or more; else one of its own (named by the article's id)."""
+    if story_id != article_id and (event := catalog.event_of_story(story_id, article_id)):
+        return event
+    own = set(found.names)
+    frequency = catalog.name_frequencies(found.names)
+    lead = set(found.lead)
+    probe = sorted((k for k in own if frequency.get(k)), key=lambda k: (k not in lead, frequency[k], k))[:PROBE_KEYS]
+    candidates = {other: placed for other, placed in catalog.event_candidates(probe, found.day, LIVE_DAYS, MAX_CANDIDATES + 1).items()
+                  if other != article_id}
+    # Names only candidates hold weigh in their side of the Dice score: their frequencies are read once, together.
+    frequency.update(catalog.name_frequencies(sorted({k for _, theirs in candidates.values() for k in theirs.names} - own)))
+    idf = {k: weight(n + (k in own)) for k, n in frequency.items()}
+    members = defaultdict(list)
+    for event, theirs in candidates.values():
+        members[event].append(score(found, theirs, idf))
+    best = max(members.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0]), default=None)
+    if best is not None and sum(best[1]) / len(best[1]) >= SAME_EVENT:
+        return best[0]
+    return article_id
+
+
+def best_first(date: str, length: int, article_id: str) -> tuple:
+    """Sort key of an event's articles: the earliest dated first (undated last), the longest of a day first."""
+    return date or "9999", -length, article_id
+
+
+def event_list(catalog, single: bool = False, since: int | None = None, until: int | None = None) -> list[dict]:
+    """The events, most outlets, then most articles, then the most recent first; each with its title (of its earliest
+    article, the longest of that day), first and last dates, outlets and articles. since and until (YYYYMMDD) keep the
+    events with an article in that window; events of one article only with single."""
+    groups: dict[str, list] = defaultdict(list)
+    for r in catalog.event_rows():
+        groups[r["event_id"]].append(r)
+    out = []
+    for event_id, rows in groups.items():
+        if len(rows) < 2 and not single:
+            continue
+        days = [day_number(r["date"]) for r in rows if r["date"]]
+        if (since is not None or until is not None) and not any((since or 0) <= d <= (until or 99999999) for d in days):
+            continue
+        rows.sort(key=lambda r: best_first(r["date"], r["length"], r["article_id"]))
+        dates = [r["date"][:10] for r in rows if r["date"]]
+        out.append({"event": event_id, "title": rows[0]["title"], "first": min(dates, default=""), "last": max(dates, default=""),
+                    "outlets": list(dict.fromkeys(r["outlet"] or "unnamed outlet" for r in rows)),
+                    "articles": [{"article_id": r["article_id"], "title": r["title"], "outlet": r["outlet"], "date": r["date"],
+                                  "url": r["url"], "path": r["source"]} for r in rows]})
+    out.sort(key=lambda e: e["last"], reverse=True)
+    out.sort(key=lambda e: (len(e["outlets"]), len(e["articles"])), reverse=True)
+    return out
+
+
+def event_count(catalog) -> tuple[int, int]:
+    """(events, events of more than one article)."""
+    sizes: dict[str, int] = defaultdict(int)
+    for r in catalog.event_rows():
+        sizes[r["event_id"]] += 1
+    return len(sizes), sum(n > 1 for n in sizes.values())
