@@ -821,9 +821,11 @@ class NewsdeskQueryEngine(CustomQueryEngine):
         """on_delta, if given, receives an LLM's text as it streams (before it is checked)."""
         t0 = time.perf_counter()
         question = check_question(question)
-        from .timeline import asks_for_timeline, timeline_answer  # timeline builds on this module
+        from .briefing import briefing_answer  # briefings and timelines build on this module
+        from .timeline import asks_for_timeline, timeline_answer
 
-        if asks_for_timeline(question) and (answer := timeline_answer(self.library, question, self.filters)):
+        if (answer := briefing_answer(self.library, question, self.filters)) or \
+                (asks_for_timeline(question) and (answer := timeline_answer(self.library, question, self.filters))):
             answer.timings_ms = {"total": round((time.perf_counter() - t0) * 1000, 1)}
             return answer
         qvec, passages = self.retrieve_passages(question)

@@ -126,19 +126,18 @@ def best_first(date: str, length: int, article_id: str) -> tuple:
     return date or "9999", -length, article_id
 
 
-def event_list(catalog, single: bool = False, since: int | None = None, until: int | None = None) -> list[dict]:
+def event_list(catalog, single: bool = False, since: str | None = None, until: str | None = None) -> list[dict]:
     """The events, most outlets, then most articles, then the most recent first; each with its title (of its earliest
-    article, the longest of that day), first and last dates, outlets and articles. since and until (YYYYMMDD) keep the
-    events with an article in that window; events of one article only with single."""
+    article, the longest of that day), first and last dates, outlets and articles. since and until (ISO dates) keep
+    the events with an article in that window, listed whole; events of one article only with single."""
     groups: dict[str, list] = defaultdict(list)
     for r in catalog.event_rows():
         groups[r["event_id"]].append(r)
+    if since or until:
+        groups = {e: groups[e] for e in {r["event_id"] for r in catalog.event_rows(since, until)}}
     out = []
     for event_id, rows in groups.items():
         if len(rows) < 2 and not single:
-            continue
-        days = [day_number(r["date"]) for r in rows if r["date"]]
-        if (since is not None or until is not None) and not any((since or 0) <= d <= (until or 99999999) for d in days):
             continue
         rows.sort(key=lambda r: best_first(r["date"], r["length"], r["article_id"]))
         dates = [r["date"][:10] for r in rows if r["date"]]

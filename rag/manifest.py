@@ -2,7 +2,7 @@
 import json
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .lexical import FORMAT as LEXICAL_FORMAT
@@ -26,6 +26,8 @@ CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
 -- `remove` and `find` look articles up by path or url: without these, a scan of every article.
 CREATE INDEX IF NOT EXISTS articles_identity ON articles(identity);
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+-- briefings read the articles of a window of days, and the newest date
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 -- Chunk sets in the vector store that are not live: a version being written (a crash may leave it
 -- half-written) or a version just superseded or removed. Each is deleted from the store, then from here.
 CREATE TABLE IF NOT EXISTS stale (
@@ -87,8 +89,6 @@ def placed_story(v: Version, manifest) -> tuple[str, list[int]] | None:
 
 def shift(day: int, days: int) -> int:
     """A YYYYMMDD day moved by a number of days."""
-    from datetime import date, timedelta
-
     moved = date(day // 10000, day // 100 % 100, day % 100) + timedelta(days=days)
     return moved.year * 10000 + moved.month * 100 + moved.day
 
@@ -240,10 +240,24 @@ class Catalog:
             row = self.run("SELECT event_id FROM event_of WHERE article_id = ? AND article_id <> ?", (story_id, article_id)).fetchone()
         return row[0] if row else None
 
-    def event_rows(self) -> list:
-        """Every placed live article's title, outlet, date, url, source, length and event."""
-        return self.run("SELECT a.article_id, a.title, a.outlet, a.date, a.url, a.source, LENGTH(a.text) AS length, e.event_id "
-                        "FROM articles a JOIN event_of e ON e.article_id = a.article_id").fetchall()
+    def event_rows(self, since: str | None = None, until: str | None = None) -> list:
+        """Every live article's title, outlet, date, url, source, length and event (its own id while it has none);
+        with since or until (ISO dates, inclusive), only the articles dated within."""
+        where, params = [], []
+        if since:
+            where.append("a.date >= ?")
+            params.append(since[:10])
+        if until:
+            where.append("a.date <> '' AND a.date < ?")
+            params.append((date.fromisoformat(until[:10]) + timedelta(days=1)).isoformat())
+        return self.run("SELECT a.article_id, a.title, a.outlet, a.date, a.url, a.source, LENGTH(a.text) AS length, "
+                        "COALESCE(e.event_id, a.article_id) AS event_id FROM articles a LEFT JOIN event_of e ON e.article_id = a.article_id"
+                        + (" WHERE " + " AND ".join(where) if where else ""), params).fetchall()
+
+    def newest_date(self) -> str | None:
+        """The date of the newest dated live article (ISO), or None."""
+        row = self.run("SELECT MAX(date) FROM articles WHERE date > ''").fetchone()
+        return row[0] if row and row[0] else None
 
     def unevented(self) -> list[str]:
         """Live articles without an event: stored before events existed, or before their constants changed."""

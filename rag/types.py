@@ -173,6 +173,35 @@ class Citation:
 
 
 @dataclass
+class BriefItem:
+    """One event of a briefing (rag/briefing.py): its lede, quoted from its best article and cited."""
+    event: str
+    title: str
+    summary: str
+    date: str
+    outlets: list[str]
+    articles: list[dict]  # article_id, title, outlet, date, url, path: as `newsdesk events` lists them
+    citations: list[Citation]
+
+    def public(self, paths: bool = True) -> dict:
+        return {"event": self.event, "title": self.title, "summary": self.summary, "date": self.date, "outlets": self.outlets,
+                "articles": [a if paths else {k: v for k, v in a.items() if k != "path"} for a in self.articles],
+                "citations": [c.public(paths) for c in self.citations]}
+
+
+@dataclass
+class Briefing:
+    since: str  # ISO dates of the window, "" when open
+    until: str
+    topic: str
+    items: list[BriefItem]
+    newest: str  # the newest article's date in the collection, for "no articles then; the newest are from ..."
+
+    def public(self, paths: bool = True) -> dict:
+        return {"since": self.since, "until": self.until, "topic": self.topic, "events": [i.public(paths) for i in self.items]}
+
+
+@dataclass
 class Answer:
     question: str
     answer: str

@@ -8,7 +8,9 @@ import pytest
 
 from conftest import run_cli
 from ingest.pipeline import check, ingest
+from rag.answer import build_engine
 from rag.events import event_list, names
+from rag.retrieve import Library
 from rag.manifest import Manifest
 from rag.settings import Settings
 from test_stories import NYAG_TC, NYAG_VB, OTHER, WIRE, article, body
@@ -107,6 +109,51 @@ def test_check_repairs_a_store_from_before_events(desk, embedder):
     found = grouping(settings)
     assert len(found) == 20
     dated_events_hold(found)
+
+
+def test_a_briefing_lists_a_window_s_events_most_covered_first_each_with_its_lede(desk):
+    settings, _ = desk
+    done = run_cli("brief", "--since", "2019-11-18", "--until", "2019-11-21", "--json", home=settings.home)
+    assert done.returncode == 0, done.stderr
+    b = json.loads(done.stdout)
+    assert (b["since"], b["until"], b["topic"]) == ("2019-11-18", "2019-11-21", "")
+    titles = [e["title"] for e in b["events"]]
+    # two outlets each, the auto show the newer; then the one-outlet Europa story
+    assert titles == ["New SUVs and electric vehicles highlight LA Auto Show", "New York attorney general investigating WeWork",
+                      "NASA finds water plumes above Europa"]
+    show = b["events"][0]
+    assert set(show) == {"event", "title", "summary", "date", "outlets", "articles", "citations"}
+    assert show["outlets"] == ["AP", "Connecticut Post"] and len(show["articles"]) == 2
+    c = show["citations"][0]
+    assert c["n"] == 1 and c["quote"] == show["summary"] and c["outlet"] == "AP"
+    assert show["summary"].split()[0][0].isupper() and 8 <= len(show["summary"].split()) <= 70
+    # The default window is the latest day that has articles.
+    latest = json.loads(run_cli("brief", "--json", home=settings.home).stdout)
+    assert (latest["since"], latest["until"]) == ("2024-04-15", "2024-04-15")
+    assert [e["title"] for e in latest["events"]] == ["Lindholm ferry stops again"]
+    text = run_cli("brief", "--topic", "WeWork", "--since", "2019-11-01", home=settings.home).stdout
+    assert "WeWork" in text and "Europa" not in text and "reported by VentureBeat, TechCrunch" in text
+    bad = run_cli("brief", "--limit", "0", home=settings.home)
+    assert bad.returncode != 0 and "--limit 0" in bad.stderr
+
+
+def test_news_questions_are_answered_as_briefings(desk, embedder):
+    settings, _ = desk
+    library = Library(Settings(home=settings.home, today="2024-03-06"), embedder=embedder)
+    engine = build_engine(library)
+    answer = engine.ask("What happened yesterday?")
+    assert not answer.abstained and answer.timeline
+    assert answer.answer.startswith("5 March 2024: 1 event")
+    assert "Harbour News" in answer.answer and answer.citations[0].date == "2024-03-05"
+    answer = engine.ask("What happened on 4 March 2024?")
+    assert "Coast Daily" in answer.answer and "[1]" in answer.answer and answer.citations[0].quote in answer.answer
+    answer = engine.ask("What happened on 1 May 2024?")
+    assert answer.abstained and answer.answer == "No articles from 1 May 2024; the newest are from 15 April 2024."
+    answer = engine.ask("News about the Lindholm ferry")
+    assert answer.answer.startswith("News about the Lindholm ferry: 2 events")
+    assert {c.date[:10] for c in answer.citations} == {"2024-03-04", "2024-04-15"}
+    # A question about a happening is still answered from its articles, not as a briefing.
+    assert not engine.ask("What happened to the Lindholm ferry's 06:40 crossing?").answer.startswith("News")
 
 
 def test_a_removed_article_leaves_its_event(desk, tmp_path):

@@ -337,6 +337,36 @@ def test_a_browser_gets_a_timeline_of_dated_entries_in_order_each_with_a_working
         browser.close()
 
 
+def test_a_browser_gets_a_briefing_of_event_cards_for_the_latest_day_and_for_a_window_and_topic(site):
+    from playwright.sync_api import sync_playwright
+
+    assert run_cli("ingest", ROOT / "tests/data/developing", "--no-progress", home=site["home"]).returncode == 0
+    with sync_playwright() as p:
+        browser, page, _ = open_chat(p, site["url"])
+        page.get_by_role("tab", name="Briefing").click()
+        page.wait_for_selector(".briefing .card", timeout=60_000)  # the latest day, shown on opening
+        assert page.locator(".card").count() >= 1
+        page.get_by_label("From (YYYY-MM-DD)").fill("2024-05-15")
+        page.get_by_label("To (YYYY-MM-DD)").fill("2024-06-06")
+        page.get_by_label("Topic").fill("the Marrowby flood")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_function("document.querySelector('.briefing') && document.body.innerText.includes('news about the Marrowby flood')",
+                               timeout=60_000)
+        cards = page.locator(".card")
+        assert cards.count() >= 1
+        assert all("Marrowby" in t for t in cards.locator("h4").all_inner_texts())
+        for i in range(cards.count()):
+            card = cards.nth(i)
+            assert card.locator(".when").inner_text().endswith("June 2024")
+            assert card.locator(".meta a").count() >= 1  # the outlets, linked
+            quote = card.locator("p").inner_text().rsplit("[", 1)[0].strip().strip("“”")
+            response = page.request.get(site["url"].rstrip("/") + card.locator("a.cite").get_attribute("href"))
+            assert response.ok and quote[:60] in html.unescape(response.text())
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "briefing.png"), full_page=True)
+        browser.close()
+
+
 def test_login_guards_the_chat_the_api_and_article_pages(tmp_path):
     home = tmp_path / "home"
     assert run_cli("ingest", CORPUS, "--no-progress", home=home).returncode == 0

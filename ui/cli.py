@@ -209,8 +209,8 @@ def cmd_events(args, settings: Settings) -> int:
     from rag.manifest import open_manifest
     from rag.retrieve import Filters
 
-    window = Filters(since=args.since, until=args.until)
-    events = event_list(open_manifest(settings), single=args.all, since=window._since, until=window._until)
+    window = Filters(since=args.since, until=args.until)  # checks the dates
+    events = event_list(open_manifest(settings), single=args.all, since=window.since, until=window.until)
     if args.json:
         print(json.dumps(events, ensure_ascii=False))
         return 0
@@ -220,6 +220,26 @@ def cmd_events(args, settings: Settings) -> int:
         when = e["first"] if e["first"] == e["last"] else f"{e['first'] or 'undated'} to {e['last']}"
         n = len(e["articles"])
         print(f"{shown(e['title'])}\n    {n} article{'s' if n > 1 else ''}, {when or 'undated'}: {shown(', '.join(e['outlets']))}")
+    return 0
+
+
+def cmd_brief(args, settings: Settings) -> int:
+    from rag.briefing import brief, briefing_text
+    from rag.errors import InputError
+    from rag.retrieve import Filters, Library
+
+    Filters(since=args.since, until=args.until)  # a bad date is reported before the model loads
+    if args.limit < 1:
+        raise InputError(f"--limit {args.limit}: give 1 or more")
+    b = brief(Library(settings), args.since, args.until, args.topic, args.limit)
+    if args.json:
+        print(json.dumps(b.public(), ensure_ascii=False))
+        return 0
+    print(shown(briefing_text(b).split("\n")[0]))
+    for n, item in enumerate(b.items, 1):
+        c = item.citations[0]
+        print(f"\n{n}. {shown(item.title)}\n   {item.date[:10] or 'undated'} · reported by {shown(', '.join(item.outlets))}\n"
+              f"   {shown(item.summary)}\n   {shown(c.url or shown_path(c.path))}")
     return 0
 
 
@@ -541,6 +561,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--all", action="store_true", help="stories told by one article too")
     s.add_argument("--json", action="store_true", help="print one JSON array")
     s.set_defaults(run=cmd_stories)
+
+    s = sub.add_parser("brief", help="the events of a day or a window, most covered first, each with its lede and outlets")
+    s.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD; default: the latest day that has articles)")
+    s.add_argument("--until", metavar="DATE", help="last day (YYYY-MM-DD)")
+    s.add_argument("--topic", metavar="TEXT", help="only events about this subject")
+    s.add_argument("--limit", type=int, default=10, metavar="N", help="at most N events (default 10)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(run=cmd_brief)
 
     s = sub.add_parser("events", help="articles that report one event (across outlets and days), grouped")
     s.add_argument("--all", action="store_true", help="events reported by one article too")

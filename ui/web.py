@@ -15,7 +15,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from ingest.pipeline import list_sources
-from rag.answer import build_engine
+from rag.answer import build_engine, long_date
+from rag.briefing import brief, briefing_text
 from rag.chat import Chat
 from rag.embed import model_name
 from rag.errors import NewsdeskError
@@ -23,7 +24,7 @@ from rag.links import normal_url
 from rag.retrieve import Filters, Library
 from rag.settings import Settings
 from rag.timeline import timeline
-from rag.types import Answer, Citation
+from rag.types import Answer, Briefing, Citation
 
 log = logging.getLogger("newsdesk.web")
 # Answers are CPU-bound: beyond a few at once they only slow each other, and under 50 simultaneous users the
@@ -35,6 +36,8 @@ CSS = """
 .source mark { background: #fde68a; }
 .source p { white-space: pre-wrap; }
 .meta { color: #666; font-size: 90%; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 8px 14px; margin: 10px 0; }
+.card h4 { margin: 4px 0; }
 """
 
 
@@ -114,6 +117,24 @@ def render_timeline(entries: list[Citation]) -> str:
         items.append(f"<li class='entry'><b class='when'>{e(c.date[:10] or 'undated')}</b> · {e(c.outlet or 'unknown outlet')}{also} · {links}"
                      f"<p>“{e(c.quote)}”</p></li>")
     return f"<ol class='timeline'>{''.join(items)}</ol>"
+
+
+def render_briefing(b: Briefing) -> str:
+    """A briefing's event cards: title, date, the outlets that reported it (each linked to its article), the lede
+    quoted with a link to the stored text."""
+    e = html.escape
+    cards = []
+    for n, item in enumerate(b.items, 1):
+        c = item.citations[0]
+        outlets = {}  # each outlet once, linked to its first article
+        for a in item.articles:
+            where = safe_url(a["url"]) or f"/article/{a['article_id']}"
+            outlet = a["outlet"] or "unnamed outlet"
+            outlets.setdefault(outlet, f"<a href='{e(where)}' target='_blank' rel='noopener noreferrer'>{e(outlet)}</a>")
+        cards.append(f"<div class='card'><h4>{e(item.title or 'untitled')}</h4><div class='meta'><b class='when'>{e(long_date(item.date))}</b>"
+                     f" · reported by {', '.join(outlets.values())}</div><p>“{e(item.summary)}” "
+                     f"<a class='cite' href='{e(article_link(c))}' target='_blank'>[{n}]</a></p></div>")
+    return f"<p><b>{e(briefing_text(b).split(chr(10))[0])}</b></p><div class='briefing'>{''.join(cards)}</div>"
 
 
 def article_page(library: Library, article_id: str, start: int, end: int, qs: int, qe: int) -> str:
@@ -257,6 +278,13 @@ class Web:
             return f"<p>{html.escape(str(e))}</p>"
         return render_timeline(entries)
 
+    def briefing(self, since: str, until: str, topic: str) -> str:
+        self.library.refresh()
+        try:
+            return render_briefing(brief(self.library, (since or "").strip() or None, (until or "").strip() or None, (topic or "").strip() or None))
+        except NewsdeskError as e:
+            return f"<p>{html.escape(str(e))}</p>"
+
     def vote(self, state: dict, data: gr.LikeData):
         answer = state["answers"].get(data.index if isinstance(data.index, int) else data.index[0])
         if answer is None:
@@ -294,6 +322,18 @@ def build(settings: Settings) -> tuple[gr.Blocks, Web]:
             topic = gr.Textbox(placeholder="A subject, e.g. the Riverton flood", show_label=False, submit_btn=True)
             entries = gr.HTML("")
             topic.submit(web.timeline, [topic], [entries], concurrency_limit=ANSWERS_AT_ONCE, concurrency_id="answer", api_visibility="private")
+        with gr.Tab("Briefing"):
+            gr.Markdown("The events of a day (the latest that has articles, unless you pick others), most covered first.")
+            with gr.Row():
+                b_since = gr.Textbox(label="From (YYYY-MM-DD)", scale=1)
+                b_until = gr.Textbox(label="To (YYYY-MM-DD)", scale=1)
+                b_topic = gr.Textbox(label="Topic", placeholder="A subject, e.g. Boeing", scale=2)
+                b_show = gr.Button("Show", scale=0)
+            cards = gr.HTML("")
+            for trigger in (b_show.click, b_topic.submit, b_since.submit, b_until.submit):
+                trigger(web.briefing, [b_since, b_until, b_topic], [cards], concurrency_limit=ANSWERS_AT_ONCE,
+                        concurrency_id="answer", api_visibility="private")
+            demo.load(web.briefing, [b_since, b_until, b_topic], [cards], api_visibility="private")
         box.submit(web.respond, [box, chatbot, state, mode, top_k, since, until, outlet], [chatbot, state, sources, box],
                    concurrency_limit=ANSWERS_AT_ONCE, concurrency_id="answer", api_visibility="private")
         chatbot.like(web.vote, [state], None, api_visibility="private")
