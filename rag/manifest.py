@@ -493,7 +493,7 @@ class Manifest(Catalog):
 
     def newest(self, n: int) -> list[sqlite3.Row]:
         return self.db.execute(f"SELECT {READ_COLUMNS} FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id "
-                               "ORDER BY a.date DESC LIMIT ?", (n,)).fetchall()
+                               "ORDER BY a.date DESC, a.article_id LIMIT ?", (n,)).fetchall()
 
     def story_members(self, story_id: str) -> list[sqlite3.Row]:
         """The live articles of a story (an article without one is a story of its own)."""

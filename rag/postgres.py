@@ -352,7 +352,7 @@ class PostgresManifest(Catalog):
     def newest(self, n: int) -> list[Row]:
         # NULLS LAST and byte order: as SQLite sorts them
         return self.db.execute(f"SELECT {READ_COLUMNS} FROM articles a LEFT JOIN story_of s ON s.article_id = a.article_id "
-                               'ORDER BY a.date COLLATE "C" DESC NULLS LAST LIMIT %s', (n,)).fetchall()
+                               'ORDER BY a.date COLLATE "C" DESC NULLS LAST, a.article_id COLLATE "C" LIMIT %s', (n,)).fetchall()
 
     def story_members(self, story_id: str) -> list[Row]:
         """The live articles of a story (an article without one is a story of its own)."""

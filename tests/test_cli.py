@@ -109,7 +109,7 @@ def test_a_damaged_or_foreign_manifest_is_one_clear_line(tmp_path):
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     with sqlite3.connect(foreign / "manifest.sqlite") as db:
-        db.execute("CREATE TABLE articles (article_id TEXT PRIMARY KEY, identity TEXT, source TEXT, text_hash TEXT)")
+        db.execute("CREATE TABLE articles (article_id TEXT PRIMARY KEY, identity TEXT, source TEXT, text_hash TEXT, date TEXT)")
     failed = run_cli("status", home=foreign)
     assert failed.returncode == 1 and failed.stderr.count("\n") == 1, failed.stderr
     assert failed.stderr.startswith("newsdesk: error: the manifest database failed: no such column: n_chunks")
