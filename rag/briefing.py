@@ -29,24 +29,25 @@ TOPIC = re.compile(r"^(?:what(?:'s|’s| is)\s+(?:new|the\s+(?:latest|news))\s+(
                    r"(?:any\s+|the\s+)?(?:latest\s+)?news\s+(?:about|on|from|of)|(?:the\s+)?latest\s+(?:news\s+)?(?:on|about))\s+(.+)$", re.I)
 
 
-def briefing_request(question: str, today: date) -> tuple[str | None, str | None, str | None] | None:
-    """(since, until, topic) when a question asks for a briefing, else None; since and until are None when the
-    question names no window (a subject's briefing then covers every date, a window's the latest day)."""
+def briefing_request(question: str, today: date) -> tuple[str | None, str | None, str | None, bool] | None:
+    """(since, until, topic, newest first) when a question asks for a briefing, else None; since and until are None
+    when the question names no window (a subject's briefing then covers every date, a window's the latest day)."""
     when = read_timeframe(question, today)
     rest = re.sub(r"[\s?.!]+$", "", without_time(question, when)).strip()
     since, until = (when.since, when.until) if when and not when.latest else (None, None)
-    # "What's the latest on X": the newest about X, which is what a subject's briefing lists first
+    latest = bool(when and when.latest)  # "What's the latest on X": the newest events about X first
     if m := TOPIC.match(rest) or TOPIC.match(re.sub(r"[\s?.!]+$", "", question.strip())):
-        return since, until, m[1].strip()
+        return since, until, m[1].strip(), latest
     if WINDOW.match(rest):
-        return since, until, None
+        return since, until, None, latest
     return None
 
 
 def brief(library: Library, since: str | None = None, until: str | None = None, topic: str | None = None,
-          limit: int = MAX_ITEMS) -> Briefing:
+          limit: int = MAX_ITEMS, newest_first: bool = False) -> Briefing:
     """The events of a window (default: the latest day that has articles; with a topic, every date), those about the
-    topic when one is given, most covered first (outlets, then articles, then the newest); each with its lede."""
+    topic when one is given, most covered first (outlets, then articles, then the newest), or the newest first (then
+    the most covered); each with its lede."""
     window = Filters(since=since, until=until)  # checks the dates
     manifest = library.manifest
     newest = manifest.newest_date()
@@ -67,13 +68,16 @@ def brief(library: Library, since: str | None = None, until: str | None = None, 
         item = lede(library, event, members)
         if item is not None:
             items.append(item)
-    items.sort(key=lambda i: max(a["date"] or "" for a in i.articles), reverse=True)
     items.sort(key=lambda i: (len(i.outlets), len(i.articles)), reverse=True)
+    items.sort(key=lambda i: max(a["date"] or "" for a in i.articles), reverse=True)
+    if not newest_first:
+        items.sort(key=lambda i: (len(i.outlets), len(i.articles)), reverse=True)
     items = items[:limit]
     for n, item in enumerate(items, 1):
         for c in item.citations:
             c.n = n
-    return Briefing(since=since or "", until=until or "", topic=topic or "", items=items, newest=newest or "")
+    return Briefing(since=since or "", until=until or "", topic=topic or "", items=items, newest=newest or "",
+                    newest_first=newest_first)
 
 
 def lede(library: Library, event: str, members: list) -> BriefItem | None:
@@ -134,7 +138,7 @@ def briefing_text(b: Briefing) -> str:
         return f"No articles from {span_text(b.since, b.until)}{newest}"
     what = ", news about " + b.topic if windowed and b.topic else "News about " + b.topic if b.topic else ""
     head = (f"{span_text(b.since, b.until) if windowed else ''}{what}: {len(b.items)} event{'s' if len(b.items) > 1 else ''}, "
-            "most covered first.")
+            f"{'newest' if b.newest_first else 'most covered'} first.")
     lines = [f"{n}. {long_date(i.date)} · {reported_by(i.outlets)}: {i.summary} [{n}]" for n, i in enumerate(b.items, 1)]
     return "\n".join([head[0].upper() + head[1:], *lines])
 
@@ -144,10 +148,10 @@ def briefing_answer(library: Library, question: str, filters: Filters | None = N
     asked = briefing_request(question, library.settings.today_or_now())
     if asked is None:
         return None
-    since, until, topic = asked
+    since, until, topic, latest = asked
     filters = filters or Filters()
     since, until = since or filters.since, until or filters.until
-    b = brief(library, since, until, topic)
+    b = brief(library, since, until, topic, newest_first=latest)
     citations = [c for i in b.items for c in i.citations]
     return Answer(question=question, answer=briefing_text(b), citations=citations, abstained=not b.items, mode="extractive",
                   timeline=True)

@@ -254,6 +254,15 @@ class Catalog:
                         "COALESCE(e.event_id, a.article_id) AS event_id FROM articles a LEFT JOIN event_of e ON e.article_id = a.article_id"
                         + (" WHERE " + " AND ".join(where) if where else ""), params).fetchall()
 
+    def events_of(self, article_ids) -> dict[str, str]:
+        """Each article's event (its own id while it has none)."""
+        ids, found = list(article_ids), {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            found.update(tuple(r) for r in self.run(f"SELECT article_id, event_id FROM event_of WHERE article_id IN "
+                                                    f"({','.join('?' * len(part))})", part))
+        return {a: found.get(a, a) for a in ids}
+
     def newest_date(self) -> str | None:
         """The date of the newest dated live article (ISO), or None."""
         row = self.run("SELECT MAX(date) FROM articles WHERE date > ''").fetchone()

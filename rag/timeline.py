@@ -54,11 +54,21 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
         return []
     on_topic = about(f"about {topic}")  # "about": so that a name opening the topic counts as one
     entries, scorer = [], Extractive(library)
-    for aid in dict.fromkeys(p.article_id for p in passages):
+    events = library.manifest.events_of(dict.fromkeys(p.article_id for p in passages))
+    told: dict[tuple[str, str], Citation] = {}
+    for aid in events:
         own = [p for p in passages if p.article_id == aid]
         article = library.articles[aid]
         whole = f"{article['title']} {article['text']}"
         if max(p.cosine for p in own) < best - SAME_SUBJECT_MARGIN or not on_topic(whole):
+            continue
+        # One entry per event and day: another outlet's report of that day is listed under the entry's "also in";
+        # the event's follow-ups on later days are entries of their own, in date order.
+        day = (article["date"] or "")[:10]
+        if (events[aid], day) in told:
+            entry = told[events[aid], day]
+            if all(a.get("article_id") != aid for a in entry.also):
+                entry.also = [*entry.also, {k: article[k] for k in ("title", "outlet", "date", "url")} | {"article_id": aid}]
             continue
         # An entry is one sentence read alone: not one that leans on the sentence before it, nor an aside.
         text = article["text"]
@@ -71,6 +81,7 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
         score, _, _ = scorer.score(topic, qvec, texts)
         p, s, e = spans[int(np.argmax(score))]
         entries.append(cite(0, p, text[s:e], s, e))
+        told[events[aid], day] = entries[-1]
         if len(entries) == limit:
             break
     entries.sort(key=lambda c: (not c.date, c.date))

@@ -196,6 +196,7 @@ class Briefing:
     topic: str
     items: list[BriefItem]
     newest: str  # the newest article's date in the collection, for "no articles then; the newest are from ..."
+    newest_first: bool = False  # items ordered by date ("the latest on X"), not by coverage
 
     def public(self, paths: bool = True) -> dict:
         return {"since": self.since, "until": self.until, "topic": self.topic, "events": [i.public(paths) for i in self.items]}

@@ -152,8 +152,22 @@ def test_news_questions_are_answered_as_briefings(desk, embedder):
     answer = engine.ask("News about the Lindholm ferry")
     assert answer.answer.startswith("News about the Lindholm ferry: 2 events")
     assert {c.date[:10] for c in answer.citations} == {"2024-03-04", "2024-04-15"}
+    # "The latest on X": the same events, the newest first.
+    answer = engine.ask("What's the latest on the Lindholm ferry?")
+    assert answer.answer.startswith("News about the Lindholm ferry: 2 events, newest first.")
+    assert [c.date[:10] for c in answer.citations] == ["2024-04-15", "2024-03-04"]
     # A question about a happening is still answered from its articles, not as a briefing.
     assert not engine.ask("What happened to the Lindholm ferry's 06:40 crossing?").answer.startswith("News")
+
+
+def test_a_timeline_has_one_entry_per_event_and_day(desk):
+    settings, _ = desk
+    entries = json.loads(run_cli("timeline", "the WeWork investigation", "--json", home=settings.home).stdout)
+    # two outlets' reports of one event on one day: one entry, the other outlet under "also in"
+    assert len(entries) == 1 and {entries[0]["outlet"], entries[0]["also"][0]["outlet"]} == {"VentureBeat", "TechCrunch"}
+    entries = json.loads(run_cli("timeline", "the Lindholm ferry", "--json", home=settings.home).stdout)
+    # one event's report and its follow-up the next day, then the later stoppage, in date order
+    assert [e["date"][:10] for e in entries] == ["2024-03-04", "2024-03-05", "2024-04-15"]
 
 
 def test_a_removed_article_leaves_its_event(desk, tmp_path):
