@@ -83,10 +83,12 @@ def weight(frequency: int) -> float:
     return math.log(1 + REFERENCE / max(frequency, 1))
 
 
-def score(a: Signature, b: Signature, idf: dict[str, float]) -> float:
-    """How surely two articles report one event: the mean of their openings' cosine and the weighted share of names
-    they hold together (Dice), less MISSING_WEIGHT times the mean share of each one's lead names the other lacks."""
-    cosine = float(unpack(a.vector) @ unpack(b.vector)) if a.vector and b.vector else 0.0
+def score(a: Signature, b: Signature, idf: dict[str, float], cosine: float | None = None) -> float:
+    """How surely two articles report one event: the mean of their openings' cosine (given, or read from their
+    vectors) and the weighted share of names they hold together (Dice), less MISSING_WEIGHT times the mean share of
+    each one's lead names the other lacks."""
+    if cosine is None:
+        cosine = float(unpack(a.vector) @ unpack(b.vector)) if a.vector and b.vector else 0.0
     na, nb = set(a.names), set(b.names)
     wa, wb = sum(idf.get(k, 0.0) for k in na), sum(idf.get(k, 0.0) for k in nb)
     dice = 2 * sum(idf.get(k, 0.0) for k in na & nb) / (wa + wb) if wa + wb else 0.0
@@ -96,6 +98,16 @@ def score(a: Signature, b: Signature, idf: dict[str, float]) -> float:
         return sum(idf.get(k, 0.0) for k in lead if k not in other) / total if total else 0.0
 
     return (cosine + dice) / 2 - MISSING_WEIGHT * (missing(a.lead, nb) + missing(b.lead, na)) / 2
+
+
+def cosines(found: Signature, others: list[Signature]) -> list[float]:
+    """The cosine of found's opening with each of others', in one product (0 where either has no vector)."""
+    held = [k for k, o in enumerate(others) if o.vector]
+    out = [0.0] * len(others)
+    if found.vector and held:
+        for k, c in zip(held, (np.stack([unpack(others[k].vector) for k in held]) @ unpack(found.vector)).tolist()):
+            out[k] = c
+    return out
 
 
 def place(found: Signature, article_id: str, story_id: str, catalog) -> str:
@@ -113,8 +125,9 @@ def place(found: Signature, article_id: str, story_id: str, catalog) -> str:
     frequency.update(catalog.name_frequencies(sorted({k for _, theirs in candidates.values() for k in theirs.names} - own)))
     idf = {k: weight(n + (k in own)) for k, n in frequency.items()}
     members = defaultdict(list)
-    for event, theirs in candidates.values():
-        members[event].append(score(found, theirs, idf))
+    placed = list(candidates.values())
+    for (event, theirs), cosine in zip(placed, cosines(found, [theirs for _, theirs in placed])):
+        members[event].append(score(found, theirs, idf, cosine))
     best = max(members.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0]), default=None)
     if best is not None and sum(best[1]) / len(best[1]) >= SAME_EVENT:
         return best[0]

@@ -134,6 +134,11 @@ class Passage:
     cosine: float  # best dense similarity of its chunks to the question, for abstention
     meta: dict  # title, outlet, author, date, url, source, language
 
+    def public(self) -> dict:
+        """A search hit as JSON: the passage, where it lies in its article, its scores and the article's metadata."""
+        return {"article_id": self.article_id, **{k: self.meta.get(k) or "" for k in ("title", "outlet", "author", "date", "url")},
+                "passage": self.text, "start": self.start, "end": self.end, "score": round(self.score, 6), "cosine": round(self.cosine, 4)}
+
 
 @dataclass
 class Citation:

