@@ -112,7 +112,7 @@ def encoder_seconds(corpus: Path) -> tuple[float, str]:
 
 
 def query_latency(home: Path, queries: list[str]) -> dict:
-    from rag.answer import build_engine
+    from rag.engine import build_engine
     from rag.retrieve import Library
     from rag.settings import Settings
 

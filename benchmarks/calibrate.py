@@ -3,7 +3,8 @@ import json
 import sys
 from pathlib import Path
 
-from rag.answer import Extractive, build_engine
+from rag.answer import Extractive
+from rag.engine import build_engine
 from rag.retrieve import Library
 from rag.settings import Settings
 

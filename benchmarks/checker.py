@@ -17,7 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from benchmarks.bench import cpu_name
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.citations import MARKER
 from rag.embed import Embedder
 from rag.llm import LLMAnswerer

@@ -100,7 +100,7 @@ def build(work: Path = WORK, pages: Path = PAGES, embedder=None):
 
 def run(qa: Path = QA, work: Path = WORK, mode: str = "extractive", keep: bool = True, embedder=None) -> dict:
     from benchmarks.bench import cpu_name, save
-    from rag.answer import build_engine
+    from rag.engine import build_engine
     from rag.evaluate import evaluate, read_cases
     from rag.retrieve import Library
 

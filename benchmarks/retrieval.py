@@ -70,7 +70,7 @@ PIECES = {
 def newsdesk_ranks(library, queries: list[tuple[str, str]], label: str, **weights) -> list[int | None]:
     from tqdm import tqdm
 
-    from rag.answer import build_engine
+    from rag.engine import build_engine
     from rag.evaluate import rank_of
     from rag.settings import Settings
 

@@ -257,7 +257,7 @@ def query_phase(home: str, n_answers: int) -> dict:
 
     from llama_index.core.schema import QueryBundle
 
-    from rag.answer import build_engine
+    from rag.engine import build_engine
     from rag.retrieve import Filters, HybridRetriever, Library
     from rag.settings import Settings
 

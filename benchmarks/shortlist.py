@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import Extractive, build_engine
+from rag.answer import Extractive
+from rag.engine import build_engine
 from rag.evaluate import read_cases
 from rag.retrieve import Library
 from rag.settings import Settings

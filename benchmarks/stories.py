@@ -409,7 +409,7 @@ def bench_article(text: str, name: str):
 def fill(manifest, start: int, stop: int, pool: list[str], batch: int = 2000):
     """Articles start..stop-1, each its own story, written many to a transaction straight into the manifest's
     tables: the real commit path costs a transaction (and a sync) per article, too slow for 100,000 on 2 cores."""
-    from rag.manifest import COLUMNS, now
+    from rag.catalog import COLUMNS, now
 
     for lo in range(start, stop, batch):
         rows, story, bands = [], [], []

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from rag.errors import FetchError, InputError
 from rag.links import normal_url
-from rag.manifest import now
+from rag.catalog import now
 from rag.types import Article, Source
 
 from .fetch import Fetcher, Response, Stopped

@@ -4,10 +4,10 @@ brief`, the chat's Briefing tab and questions such as "What happened yesterday?"
 import re
 from datetime import date
 
-from .answer import ARTICLE_FIELDS, long_date, quotable
+from .answer import long_date, quotable
 from .citations import cite
 from .events import best_first
-from .retrieve import Filters, Library, also_in
+from .retrieve import ARTICLE_FIELDS, Filters, Library, also_in
 from .text import sentences
 from .timeframe import read_timeframe, without_time
 from .timeline import ASIDE, stories_about

@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass
 
-from .answer import NewsdeskQueryEngine
+from .engine import NewsdeskQueryEngine
 from .text import STOPWORDS, words
 from .types import Answer
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import NewsdeskQueryEngine
+from .engine import NewsdeskQueryEngine
 from .citations import MARKER
 from .errors import InputError
 

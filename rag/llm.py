@@ -8,6 +8,7 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse, Completi
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.llms import LLM, CustomLLM
 
+from .answer import ANSWER_TYPES, Extractive, abstain
 from .citations import cited, claims_of, quantities, support
 from .errors import NewsdeskError
 from .instructions import stated
@@ -106,8 +107,6 @@ class LLMAnswerer:
     """Asks an LLM for a cited answer, then keeps only what the sources support."""
 
     def __init__(self, library: Library, llm: LLM, mode: str):
-        from .answer import Extractive
-
         self.library, self.llm, self.name = library, llm, mode
         self.extractive = Extractive(library)
 
@@ -116,7 +115,6 @@ class LLMAnswerer:
         quoted.mode = self.name
         if quoted.abstained:
             return quoted  # retrieval found nothing close enough: the LLM is not asked, so it cannot invent
-        from .answer import abstain
 
         messages = [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM), ChatMessage(role=MessageRole.USER, content=prompt(question, passages))]
         text = ""
@@ -147,7 +145,6 @@ class LLMAnswerer:
         """Which claims answer the question: a small model often copies source sentences that are true but beside
         it. Each must score (like the extractive answerer scores sentences) within OFF_TOPIC_BY of the best quote
         the extractive answerer found."""
-        from .answer import ANSWER_TYPES
 
         n = len(quotes)
         score = self.extractive.score(question, qvec, quotes + claims)[0]

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from .errors import BusyError, StoreError
 from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import chunk_terms, terms, title_key
-from .manifest import COLUMNS, CORE_SCHEMA, READ_COLUMNS, Catalog, indexed, now, placed_story
+from .catalog import COLUMNS, CORE_SCHEMA, READ_COLUMNS, Catalog, indexed, now, placed_story
 from .types import Version, chunk_id
 
 

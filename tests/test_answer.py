@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.chat import Chat
 from rag.errors import InputError
 from rag.evaluate import holds

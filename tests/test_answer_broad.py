@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import build_engine, classify, quotable, sides
+from rag.answer import classify, quotable, sides
+from rag.engine import build_engine
 from rag.citations import MARKER
 from rag.evaluate import evaluate, holds, read_cases
 

@@ -1,8 +1,9 @@
 """`newsdesk check [--repair]`: finds where the vector store or lexical index disagree with the manifest, and mends it."""
 import sqlite3
 
-from ingest.pipeline import check, ingest, stored_ids
-from rag.answer import build_engine
+from ingest.check import check, stored_ids
+from ingest.pipeline import ingest
+from rag.engine import build_engine
 from rag.retrieve import Library
 from rag.store import Store
 

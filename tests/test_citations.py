@@ -1,7 +1,7 @@
 """Citation checking on crafted LLM output, through a scripted LLM at the LLM seam (the one place a script stands in)."""
 from llama_index.core.llms import CustomLLM, CompletionResponse, LLMMetadata
 
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.citations import check, names_match, numbers_match
 from rag.llm import LLMAnswerer
 

@@ -4,7 +4,7 @@ import time
 
 from conftest import BIN, CORPUS, run_cli
 from ingest.pipeline import ingest
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.retrieve import Library
 from rag.settings import Settings
 

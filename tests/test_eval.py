@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 from conftest import run_cli
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.evaluate import KEYS, evaluate, read_cases
 
 SEED = Path(__file__).parent / "data" / "seed_qa.jsonl"

@@ -16,7 +16,9 @@ from helpers import assert_consistent
 from hostile_site import METADATA, SECRET, HostileSite, bombs
 from ingest.fetch import Fetcher, Response, Stopped, address_problem
 from ingest.furniture import strip
-from ingest.pipeline import add_source, check, ingest, list_sources, sync
+from ingest.check import check
+from ingest.pipeline import ingest
+from ingest.subscriptions import add_source, list_sources, sync
 from ingest.readers import decode, extract_page
 from rag.errors import FetchError
 from rag.links import normal_url

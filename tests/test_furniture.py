@@ -9,7 +9,8 @@ from benchmarks.extraction import PAGES
 from conftest import run_cli
 from ingest.furniture import FORMAT as FURNITURE_FORMAT
 from ingest.furniture import strip
-from ingest.pipeline import Writer, check, ingest, stored_ids
+from ingest.check import check, stored_ids
+from ingest.pipeline import Writer, ingest
 from rag.manifest import open_manifest
 from rag.settings import Settings
 from rag.store import Store

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.chunk import chunk
 from ingest.readers import read_file
-from rag.answer import MAX_QUESTION_CHARS, build_engine
+from rag.answer import MAX_QUESTION_CHARS
+from rag.engine import build_engine
 from rag.embed import MAX_TOKENS
 from rag.errors import InputError
 from rag.types import Article

@@ -9,7 +9,8 @@ import pytest
 from helpers import assert_consistent, stored
 
 from crash_points import steps
-from ingest.pipeline import check, ingest
+from ingest.check import check
+from ingest.pipeline import ingest
 from rag.manifest import Manifest
 from rag.settings import Settings
 from rag.store import forget_embedded_clients

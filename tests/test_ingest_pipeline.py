@@ -2,7 +2,8 @@ import shutil
 
 from helpers import CHUNK_KEYS, assert_consistent, stored
 
-from ingest.pipeline import ingest, remove, status
+from ingest.pipeline import ingest, remove
+from ingest.status import status
 from rag.manifest import Manifest
 
 

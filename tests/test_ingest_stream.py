@@ -10,7 +10,8 @@ import pytest
 from helpers import assert_consistent
 
 import ingest.pipeline as pipeline
-from ingest.pipeline import check, ingest
+from ingest.check import check
+from ingest.pipeline import ingest
 from ingest.readers import read_file, read_pieces
 from rag.errors import NewsdeskError
 from rag.manifest import Manifest

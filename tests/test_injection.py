@@ -9,7 +9,7 @@ import pytest
 from conftest import CORPUS
 from newsroom import PAGES as ARTICLE_PAGES
 from ingest.pipeline import ingest
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.citations import check
 from rag.instructions import is_instruction
 from rag.llm import SYSTEM, prompt

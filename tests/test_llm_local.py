@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from rag.answer import build_engine
+from rag.engine import build_engine
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from conftest import run_cli
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.chat import Chat
 from rag.errors import NewsdeskError
 from rag.retrieve import Library

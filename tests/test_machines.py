@@ -13,7 +13,8 @@ import pytest
 
 from rag.errors import BusyError
 from rag.boilerplate import sentence_keys
-from rag.manifest import Catalog, Manifest
+from rag.catalog import Catalog
+from rag.manifest import Manifest
 from rag.postgres import PostgresManifest
 from rag.events import pack
 from rag.types import Article, Signature, Version, day_number

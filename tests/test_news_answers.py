@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks.extraction import PAGES
 from benchmarks.news import QA, furniture_lookup, labelled
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.evaluate import evaluate, read_cases
 from rag.retrieve import Library
 from rag.settings import Settings

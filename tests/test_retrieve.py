@@ -2,7 +2,7 @@
 import pytest
 
 from ingest.pipeline import index_unindexed, ingest
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.lexical import title_key, title_phrases
 from rag.retrieve import Filters, Library, is_question
 from rag.settings import Settings
@@ -81,7 +81,7 @@ def test_the_lexical_index_grows_with_each_article_and_an_old_store_is_indexed_o
 
 
 def test_a_keyword_search_reads_a_bounded_number_of_chunks(cities, monkeypatch):
-    from rag.manifest import Catalog
+    from rag.catalog import Catalog
 
     gwangju = cities.manifest.titled(["gwangju"])[0]
     everywhere = cities.manifest.search_terms("Gwangju metropolitan city", 10)

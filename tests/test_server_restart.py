@@ -6,7 +6,7 @@ import subprocess
 import time
 
 from conftest import BIN, free_port, run_cli, wait_for
-from ingest.pipeline import check, stored_ids
+from ingest.check import check, stored_ids
 from rag.settings import Settings
 from rag.store import Store
 

@@ -12,7 +12,9 @@ import pytest
 from conftest import BIN, run_cli
 from helpers import assert_consistent
 from ingest.readers import decode, extract_page
-from ingest.pipeline import add_source, check, ingest, list_sources, remove_source, sync
+from ingest.check import check
+from ingest.pipeline import ingest
+from ingest.subscriptions import add_source, list_sources, remove_source, sync
 from newsroom import Newsroom
 from rag.manifest import Manifest
 from rag.settings import Settings
@@ -264,7 +266,7 @@ def test_requests_to_one_host_are_spaced_by_the_delay(site, tmp_path, embedder):
 
 
 def test_a_running_library_answers_from_a_synced_article_citing_its_outlet_and_date(site, followed, embedder):
-    from rag.answer import build_engine
+    from rag.engine import build_engine
     from rag.retrieve import Library
     from ui.web import status_line
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from ingest.pipeline import check, ingest
-from rag.answer import build_engine
+from ingest.check import check
+from ingest.pipeline import ingest
+from rag.engine import build_engine
 from rag.manifest import Manifest
 from rag.retrieve import Library
 from rag.settings import Settings

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from ingest.pipeline import ingest
-from rag.answer import build_engine
+from rag.engine import build_engine
 from rag.retrieve import Library
 from rag.settings import Settings
 from rag.timeframe import read_timeframe

@@ -94,7 +94,7 @@ def cmd_sync(args, settings: Settings) -> int:
     import time
     from datetime import datetime
 
-    from ingest.pipeline import list_sources, sync
+    from ingest.subscriptions import list_sources, sync
     from rag.errors import BusyError, InputError
 
     if not list_sources(settings):
@@ -128,7 +128,7 @@ def cmd_sync(args, settings: Settings) -> int:
 
 
 def cmd_sources(args, settings: Settings) -> int:
-    from ingest.pipeline import add_source, list_sources, remove_source
+    from ingest.subscriptions import add_source, list_sources, remove_source
 
     if args.action == "add":
         added = add_source(args.url, settings, name=args.name)
@@ -153,7 +153,7 @@ def cmd_sources(args, settings: Settings) -> int:
 
 
 def cmd_status(args, settings: Settings) -> int:
-    from ingest.pipeline import status
+    from ingest.status import status
 
     info = status(settings)
     if args.json:
@@ -317,7 +317,7 @@ class Draft:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from rag.answer import build_engine
+    from rag.engine import build_engine
     from rag.chat import Chat
     from rag.errors import InputError
     from rag.retrieve import Filters, Library
@@ -362,7 +362,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_check(args, settings: Settings) -> int:
-    from ingest.pipeline import check
+    from ingest.check import check
 
     report = check(settings, repair=args.repair)
     consistent = report["repaired"] or not (report["missing_chunks"] or report["orphan_chunks"] or report["without_story"]
@@ -401,7 +401,7 @@ def cmd_eval_retrieval(args) -> int:
 def cmd_eval(args, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from rag.answer import build_engine
+    from rag.engine import build_engine
     from rag.errors import InputError
     from rag.evaluate import KEYS, evaluate, read_cases
     from rag.retrieve import Library

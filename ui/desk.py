@@ -6,7 +6,8 @@ from functools import partial
 
 import anyio
 
-from rag.answer import build_engine, check_question
+from rag.answer import check_question
+from rag.engine import build_engine
 from rag.briefing import brief
 from rag.errors import InputError
 from rag.events import event_list

@@ -17,7 +17,7 @@ import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from ingest.pipeline import list_sources
+from ingest.subscriptions import list_sources
 from rag.answer import long_date
 from rag.briefing import brief, briefing_text
 from rag.chat import Chat
