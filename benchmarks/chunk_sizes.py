@@ -1,13 +1,13 @@
-"""Which chunk size ranks the passage holding the answer first? Run: python -m benchmarks.chunk_sizes"""
+"""Which chunk size ranks the passage holding the answer first? Run: python -m newsdesk.benchmarks.chunk_sizes"""
 import json
 from pathlib import Path
 
 import numpy as np
 
-from ingest.chunk import chunk
-from ingest.readers import read_file
-from rag.embed import Embedder
-from rag.settings import Settings
+from newsdesk.ingest.chunk import chunk
+from newsdesk.ingest.readers import read_file
+from newsdesk.rag.embed import Embedder
+from newsdesk.rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

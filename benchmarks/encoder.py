@@ -1,11 +1,11 @@
 """The encoder alone against newsdesk's overlapped writing pipeline, on the same texts, on a GPU or a CPU.
 
-    python -m benchmarks.encoder pack [--folder .gpu] [--copies 2] [--reference 1000]
+    python -m newsdesk.benchmarks.encoder pack [--folder .gpu] [--copies 2] [--reference 1000]
         Here, with the venv: writes a folder to carry to a machine that lacks newsdesk's environment: the model with
         fp16 weights (its fp32 file is over what travels), the Wikipedia corpus as articles (each paragraph `copies`
         times, marked, so that none is a duplicate), fp32 reference vectors of the first chunk texts computed here
         with the original fp32 weights, and the wheels that machine lacks (from .whl/, for Python 3.12).
-    python -m benchmarks.encoder run [--folder .gpu] [--out DIR] [--limit N]
+    python -m newsdesk.benchmarks.encoder run [--folder .gpu] [--out DIR] [--limit N]
         There: bare sentence-transformers encode (fp16 at the GPU batch, fp32 for reference), each stage of
         newsdesk's pipeline alone, and the whole Writer pipeline (again with worker processes preparing, where the
         host has 4 cores or more); JSON to DIR/encoder-<device>.json.
@@ -36,11 +36,11 @@ def pack(folder: Path, copies: int, reference: int):
     import torch
     from safetensors.torch import load_file, save_file
 
-    from benchmarks.bench import wiki_items
-    from ingest.chunk import chunk
-    from ingest.readers import json_article, ReadResult
-    from rag.embed import Embedder, model_path
-    from rag.settings import Settings
+    from newsdesk.benchmarks.bench import wiki_items
+    from newsdesk.ingest.chunk import chunk
+    from newsdesk.ingest.readers import json_article, ReadResult
+    from newsdesk.rag.embed import Embedder, model_path
+    from newsdesk.rag.settings import Settings
 
     shutil.rmtree(folder, ignore_errors=True)
     src = Path(model_path(Settings()))
@@ -117,13 +117,13 @@ def run(folder: Path, out: Path, limit: int | None):
     os.environ["HF_HUB_OFFLINE"] = "1"
     import torch
 
-    import rag.manifest as catalog
-    from ingest.chunk import chunk
-    from ingest.pipeline import GROUP_BATCHES, Writer, groups_of, ready
-    from ingest.readers import read_file
-    from rag.embed import Embedder, encoder_batch
-    from rag.manifest import Manifest
-    from rag.settings import Settings
+    import newsdesk.rag.manifest as catalog
+    from newsdesk.ingest.chunk import chunk
+    from newsdesk.ingest.pipeline import GROUP_BATCHES, Writer, groups_of, ready
+    from newsdesk.ingest.readers import read_file
+    from newsdesk.rag.embed import Embedder, encoder_batch
+    from newsdesk.rag.manifest import Manifest
+    from newsdesk.rag.settings import Settings
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     result = {"device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu", "cpu": cpu_name(),
@@ -250,7 +250,7 @@ def cpu_name() -> str:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.encoder")
+    p = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.encoder")
     p.add_argument("what", choices=["pack", "run"])
     p.add_argument("--folder", type=Path, default=ROOT / ".gpu")
     p.add_argument("--copies", type=int, default=2)

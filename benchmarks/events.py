@@ -1,4 +1,4 @@
-"""`python -m benchmarks.events [--sweep]`: how well rag.events groups news articles into the events they report,
+"""`python -m newsdesk.benchmarks.events [--sweep]`: how well rag.events groups news articles into the events they report,
 with no count of events given.
 
 The 982 ECB+ articles (../shared/data/ecbplus: 86 events in 43 pairs of look-alike events, no dates) are written as
@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.bench import cpu_name, save
+from newsdesk.benchmarks.bench import cpu_name, save
 
 ECBPLUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ecbplus" / "ecbplus.jsonl"
 WORK = Path(".newsdesk-eval/events")
@@ -41,9 +41,9 @@ def scores(gold: list[str], found: list[str]) -> dict:
 def build(work: Path = WORK, data: Path = ECBPLUS) -> tuple[list[dict], dict[int, str], float]:
     """The articles as one JSON-lines file (text and outlet only: no label reaches a title or a file name), ingested
     into work/home; (records, line number -> event id, seconds)."""
-    from ingest.pipeline import ingest
-    from rag.manifest import open_manifest
-    from rag.settings import Settings
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.manifest import open_manifest
+    from newsdesk.rag.settings import Settings
 
     records = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
     for number, r in enumerate(records, 1):
@@ -65,10 +65,10 @@ def build(work: Path = WORK, data: Path = ECBPLUS) -> tuple[list[dict], dict[int
 
 def replayed(records: list[dict], work: Path, **constants) -> list[str]:
     """Each article's event when the stored signatures are placed again, in file order, under other constants."""
-    from rag import events
-    from rag.manifest import Manifest, open_manifest
-    from rag.settings import Settings
-    from rag.types import Signature
+    from newsdesk.rag import events
+    from newsdesk.rag.manifest import Manifest, open_manifest
+    from newsdesk.rag.settings import Settings
+    from newsdesk.rag.types import Signature
 
     stored = open_manifest(Settings(home=work / "home"))
     by_line = {int(r[0].rsplit("#", 1)[1]): r[1] for r in stored.run("SELECT identity, article_id FROM articles")}
@@ -92,11 +92,11 @@ def replayed(records: list[dict], work: Path, **constants) -> list[str]:
 
 
 def main(argv: list[str]):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.events", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.events", description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=WORK, help="where the articles and their store are kept between runs")
     parser.add_argument("--sweep", action="store_true", help="place the stored signatures again under other constants")
     args = parser.parse_args(argv)
-    from rag import events
+    from newsdesk.rag import events
 
     records, placed, seconds = build(args.work)
     # An article whose text another already holds is stored once (ingest reports it as a duplicate): left out.

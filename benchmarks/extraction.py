@@ -1,4 +1,4 @@
-"""`python -m benchmarks.extraction [--pages DIR]`: how well newsdesk's page reader finds the article body.
+"""`python -m newsdesk.benchmarks.extraction [--pages DIR]`: how well newsdesk's page reader finds the article body.
 
 Runs `ingest.readers.extract_page` over the 181 real article pages of Scrapinghub's article-extraction
 benchmark and scores the bodies with that benchmark's own `evaluate.py` (shingle F1), run unchanged from a
@@ -24,8 +24,8 @@ PUBLISHED = {"rs_trafilatura": 0.970, "trafilatura 2.0.0": 0.958, "newspaper4k":
 
 
 def extract_all(pages: Path, truth: dict) -> dict[str, str]:
-    from ingest.readers import decode, extract_page
-    from rag.errors import InputError
+    from newsdesk.ingest.readers import decode, extract_page
+    from newsdesk.rag.errors import InputError
 
     bodies = {}
     for key, page in truth.items():
@@ -53,8 +53,8 @@ def score(pages: Path, bodies: dict[str, str], n_bootstrap: int) -> dict:
 
 
 def run(pages: Path = PAGES, n_bootstrap: int = 1000, save: bool = True) -> dict:
-    from benchmarks.bench import cpu_name
-    from benchmarks.bench import save as keep
+    from newsdesk.benchmarks.bench import cpu_name
+    from newsdesk.benchmarks.bench import save as keep
 
     truth = json.loads((pages / "ground-truth.json").read_text(encoding="utf-8"))
     t = time.perf_counter()
@@ -80,7 +80,7 @@ def table(result: dict) -> str:
 
 
 def main(argv: list[str]):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.extraction", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.extraction", description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=Path, default=PAGES, help="the article-pages folder (html/, ground-truth.json, evaluate.py)")
     parser.add_argument("--n-bootstrap", type=int, default=1000, help="bootstrap samples for the ± figures")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.furniture [--pages DIR]`: how well ingest tells page furniture from article prose.
+"""`python -m newsdesk.benchmarks.furniture [--pages DIR]`: how well ingest tells page furniture from article prose.
 
 Scores `ingest.furniture` on the labelled list `tests/data/furniture.refs.jsonl` (furniture and prose sentences of the
 181 real article pages, labelled before any rule was written; texts rebuilt from the pages by benchmarks/news.py).
@@ -19,8 +19,8 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.extraction import PAGES, score
-from benchmarks.news import ground_truth, labelled
+from newsdesk.benchmarks.extraction import PAGES, score
+from newsdesk.benchmarks.news import ground_truth, labelled
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HALVES = ("development", "held-out")
@@ -56,8 +56,8 @@ def share_cut(start: int, end: int, found: list[tuple[int, int]], text: str) -> 
 
 
 def bodies(pages: Path = PAGES) -> dict[str, tuple[str, dict]]:
-    from ingest.readers import decode, extract_page
-    from rag.errors import InputError
+    from newsdesk.ingest.readers import decode, extract_page
+    from newsdesk.rag.errors import InputError
 
     out = {}
     for key, page in ground_truth(pages).items():
@@ -71,9 +71,9 @@ def bodies(pages: Path = PAGES) -> dict[str, tuple[str, dict]]:
 def collection_boilerplate(read: dict[str, tuple[str, dict]]) -> set[int]:
     """The sentence keys ingest would call boilerplate once every page is stored: those of an outlet seen in at least
     BOILERPLATE_STORIES of its stories (pages of one outlet telling one story count once, as rag/stories.py groups)."""
-    from ingest.furniture import strip
-    from rag.boilerplate import BOILERPLATE_STORIES, sentence_keys
-    from rag.stories import fingerprint, same_story
+    from newsdesk.ingest.furniture import strip
+    from newsdesk.rag.boilerplate import BOILERPLATE_STORIES, sentence_keys
+    from newsdesk.rag.stories import fingerprint, same_story
 
     by_outlet = defaultdict(list)
     for key, (body, fields) in read.items():
@@ -95,8 +95,8 @@ def collection_boilerplate(read: dict[str, tuple[str, dict]]) -> set[int]:
 
 def judged(items: list[dict], read: dict[str, tuple[str, dict]], boilerplate: set[int]) -> list[dict]:
     """Each item with the share of it that ingest cuts."""
-    from ingest.furniture import spans, strip
-    from rag.boilerplate import keyed_sentences
+    from newsdesk.ingest.furniture import spans, strip
+    from newsdesk.rag.boilerplate import keyed_sentences
 
     found = {}
     for key, (body, fields) in read.items():
@@ -138,10 +138,10 @@ def scores(decided: list[dict]) -> dict:
 
 
 def run(pages: Path = PAGES, save: bool = True, n_bootstrap: int = 200) -> dict:
-    from benchmarks.bench import cpu_name
-    from benchmarks.bench import save as keep
-    from ingest.furniture import cut, strip
-    from rag.boilerplate import keyed_sentences
+    from newsdesk.benchmarks.bench import cpu_name
+    from newsdesk.benchmarks.bench import save as keep
+    from newsdesk.ingest.furniture import cut, strip
+    from newsdesk.rag.boilerplate import keyed_sentences
 
     items = labelled(pages=pages)
     read = bodies(pages)
@@ -183,7 +183,7 @@ def table(result: dict) -> str:
 
 
 def main(argv: list[str]):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.furniture", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.furniture", description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=Path, default=PAGES, help="the article-pages folder")
     parser.add_argument("--no-save", action="store_true", help="print only; write nothing under benchmarks/results")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """A bounded load test: concurrent gradio_client users against `newsdesk serve` on loopback.
 
-Run: python -m benchmarks.load [CLIENTS] [QUESTIONS_PER_CLIENT]   (default 50 clients, 4 questions each)
+Run: python -m newsdesk.benchmarks.load [CLIENTS] [QUESTIONS_PER_CLIENT]   (default 50 clients, 4 questions each)
 It ingests corpus/ into a fresh home, starts the app on a free port, has every client ask seed-set questions at
 once through the /ask API, and writes p50/p95 latency and the error count to benchmarks/results/.
 """

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.news [--qa FILE] [--work DIR] [--llm MODE]`: answers on real news.
+"""`python -m newsdesk.benchmarks.news [--qa FILE] [--work DIR] [--llm MODE]`: answers on real news.
 
 Ingests the 181 real article pages of `../shared/data/article-pages/` (gunzipped, as HTML files, the way a user
 would) into a store of their own, then asks the development set `tests/data/news_qa.jsonl` (answerable factoid
@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 
-from benchmarks.extraction import PAGES
+from newsdesk.benchmarks.extraction import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 QA = ROOT / "tests" / "data" / "news_qa.jsonl"
@@ -39,7 +39,7 @@ def page_texts(key: str, pages: Path = PAGES) -> dict[str, str]:
     newsdesk's own cleaning), the page's visible text, and the benchmark's hand-checked body."""
     import lxml.html
 
-    from ingest.readers import decode, extract_page
+    from newsdesk.ingest.readers import decode, extract_page
 
     truth = ground_truth(pages)[key]
     html, _ = decode(gzip.decompress((pages / "html" / f"{key}.html.gz").read_bytes()))
@@ -84,8 +84,8 @@ def furniture_lookup(items: list[dict]):
 
 def build(work: Path = WORK, pages: Path = PAGES, embedder=None):
     """The pages as HTML files under work/pages, ingested into work/home (only what changed since the last run)."""
-    from ingest.pipeline import ingest
-    from rag.settings import Settings
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.settings import Settings
 
     folder = work / "pages"
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,10 +99,10 @@ def build(work: Path = WORK, pages: Path = PAGES, embedder=None):
 
 
 def run(qa: Path = QA, work: Path = WORK, mode: str = "extractive", keep: bool = True, embedder=None) -> dict:
-    from benchmarks.bench import cpu_name, save
-    from rag.engine import build_engine
-    from rag.evaluate import evaluate, read_cases
-    from rag.retrieve import Library
+    from newsdesk.benchmarks.bench import cpu_name, save
+    from newsdesk.rag.engine import build_engine
+    from newsdesk.rag.evaluate import evaluate, read_cases
+    from newsdesk.rag.retrieve import Library
 
     settings, _ = build(work, embedder=embedder)
     cases, problems = read_cases(str(qa))
@@ -117,7 +117,7 @@ def run(qa: Path = QA, work: Path = WORK, mode: str = "extractive", keep: bool =
 
 
 def main(argv: list[str]):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.news", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.news", description=__doc__.splitlines()[0])
     parser.add_argument("--qa", type=Path, default=QA, help="the question set (default tests/data/news_qa.jsonl)")
     parser.add_argument("--work", type=Path, default=WORK, help="where the pages and their store are kept between runs")
     parser.add_argument("--llm", default="extractive", choices=["extractive", "local", "openai"])

@@ -16,8 +16,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from rag.errors import InputError
-from rag.evaluate import retrieval_scores
+from newsdesk.rag.errors import InputError
+from newsdesk.rag.evaluate import retrieval_scores
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "wiki-questions-dev.jsonl"
@@ -31,7 +31,7 @@ def file_name(title: str) -> str:
 
 def write_corpus(folder: Path, limit: int | None = None) -> list[tuple[str, str]]:
     """One file per paragraph; returns (description, file) for descriptions that name one paragraph only."""
-    from benchmarks.bench import wiki_items
+    from newsdesk.benchmarks.bench import wiki_items
 
     folder.mkdir(parents=True, exist_ok=True)
     described, used = [], set()
@@ -70,9 +70,9 @@ PIECES = {
 def newsdesk_ranks(library, queries: list[tuple[str, str]], label: str, **weights) -> list[int | None]:
     from tqdm import tqdm
 
-    from rag.engine import build_engine
-    from rag.evaluate import rank_of
-    from rag.settings import Settings
+    from newsdesk.rag.engine import build_engine
+    from newsdesk.rag.evaluate import rank_of
+    from newsdesk.rag.settings import Settings
 
     library.settings = Settings(home=library.settings.home, **weights)
     engine = build_engine(library)
@@ -87,8 +87,8 @@ def stock_index(corpus: Path, home: Path):
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from rag.embed import model_path
-    from rag.settings import Settings
+    from newsdesk.rag.embed import model_path
+    from newsdesk.rag.settings import Settings
 
     embed = HuggingFaceEmbedding(model_name=model_path(Settings()))
     done = home / "built"
@@ -115,8 +115,8 @@ def stock_ranks(index, queries: list[tuple[str, str]]) -> list[int | None]:
 
 
 def run(work: Path, questions: Path, stock: bool = True, descriptions: int = DESCRIPTIONS) -> dict:
-    from ingest.pipeline import ingest
-    from rag.settings import Settings
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.settings import Settings
 
     natural = read_questions(questions)
     corpus = work / "corpus"
@@ -128,9 +128,9 @@ def run(work: Path, questions: Path, stock: bool = True, descriptions: int = DES
     sets = {"natural": natural, "descriptions": random.Random(0).sample(described, min(descriptions, len(described)))}
     print("newsdesk ingest (incremental)", file=sys.stderr)
     ingest([str(corpus)], Settings(home=work / "newsdesk"), progress=True)
-    from benchmarks.checker import Remembering
-    from rag.embed import Embedder
-    from rag.retrieve import Library
+    from newsdesk.benchmarks.checker import Remembering
+    from newsdesk.rag.embed import Embedder
+    from newsdesk.rag.retrieve import Library
 
     # Every piece asks the same questions: each is embedded once, in one batch.
     library = Library(Settings(home=work / "newsdesk"), embedder=Remembering(Embedder(Settings())))
@@ -142,7 +142,7 @@ def run(work: Path, questions: Path, stock: bool = True, descriptions: int = DES
         index = stock_index(corpus, work / "stock")
         for name, qs in sets.items():
             result[name]["stock"] = retrieval_scores(stock_ranks(index, qs))
-    from benchmarks.bench import cpu_name, save
+    from newsdesk.benchmarks.bench import cpu_name, save
 
     for name, qs in sets.items():
         result[name]["queries"] = len(qs)

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.scale [--sizes 10k,100k,1m]`: what newsdesk costs as the collection grows.
+"""`python -m newsdesk.benchmarks.scale [--sizes 10k,100k,1m]`: what newsdesk costs as the collection grows.
 
 For each store size (in chunks) it reports: the rate of ingesting 1,000 new articles into it (through `ingest`, the
 real pipeline), retrieval p50/p95 (the query's vector given, so the encoder is left out), answer p50 (everything,
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.types import Article, Version
+from newsdesk.rag.types import Article, Version
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "wiki-questions-dev.jsonl"
@@ -52,7 +52,7 @@ class StandIn:
     precision, device, name = "stand-in", "cpu", "stand-in"
 
     def __init__(self, settings, vectors: np.ndarray, origin: dict[str, int]):
-        from rag.embed import load_tokenizer
+        from newsdesk.rag.embed import load_tokenizer
 
         self.settings, self.vectors, self.origin = settings, vectors, origin
         self.tokenizer = load_tokenizer(settings)
@@ -66,7 +66,7 @@ class StandIn:
         return np.asarray(self.embed(texts), dtype=np.float32)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        from rag.text import sentences
+        from newsdesk.rag.text import sentences
 
         out = np.empty((len(texts), self.vectors.shape[1]), dtype=np.float32)
         for k, text in enumerate(texts):
@@ -80,10 +80,10 @@ class StandIn:
 
 def paragraph_vectors(home: Path, corpus: Path) -> tuple[np.ndarray, list[str]]:
     """Each Wikipedia paragraph's real vector (its first chunk's), read back from the 10k store, and its text."""
-    from rag.manifest import Manifest
-    from rag.settings import Settings
-    from rag.store import Store
-    from rag.types import chunk_id
+    from newsdesk.rag.manifest import Manifest
+    from newsdesk.rag.settings import Settings
+    from newsdesk.rag.store import Store
+    from newsdesk.rag.types import chunk_id
 
     settings = Settings(home=home)
     manifest, store = Manifest(settings.manifest_path), Store(settings)
@@ -104,7 +104,7 @@ def paragraph_vectors(home: Path, corpus: Path) -> tuple[np.ndarray, list[str]]:
 
 def synthetic(texts: list[str], seed: int, n: int):
     """n news-like articles (about 4 chunks each) of sentences drawn from the paragraphs, as rag.types.Article."""
-    from rag.text import sentences
+    from newsdesk.rag.text import sentences
 
     rng = random.Random(seed)
     pool = [(i, t[s:e]) for i, t in enumerate(texts) for s, e in sentences(t) if e - s > 40]
@@ -118,7 +118,7 @@ def synthetic(texts: list[str], seed: int, n: int):
 
 
 def origins(texts: list[str]) -> dict[str, int]:
-    from rag.text import sentences
+    from newsdesk.rag.text import sentences
 
     return {t[s:e]: i for i, t in enumerate(texts) for s, e in sentences(t)}
 
@@ -129,11 +129,11 @@ def bulk_fill(home: Path, target: int, vectors: np.ndarray, texts: list[str], pr
     lexical terms as ingest writes, without its tokenizer, encoder and per-article commits."""
     from tqdm import tqdm
 
-    from rag.manifest import Manifest
-    from rag.settings import Settings
-    from rag.store import Store
-    from rag.text import sentences
-    from rag.types import Chunk
+    from newsdesk.rag.manifest import Manifest
+    from newsdesk.rag.settings import Settings
+    from newsdesk.rag.store import Store
+    from newsdesk.rag.text import sentences
+    from newsdesk.rag.types import Chunk
 
     settings = Settings(home=home)
     manifest, store = Manifest(settings.manifest_path), Store(settings)
@@ -181,8 +181,8 @@ def bulk_fill(home: Path, target: int, vectors: np.ndarray, texts: list[str], pr
 def timed_ingest(home: Path, articles: list, embedder) -> float:
     """Articles per second of `ingest` of a JSONL file of the articles (reading, planning, chunking, stories,
     embedding with embedder, writing)."""
-    from ingest.pipeline import ingest
-    from rag.settings import Settings
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.settings import Settings
 
     path = home.parent / f"new-{home.name}.jsonl"
     path.write_text("".join(json.dumps({"text": a.text, "title": a.title, "outlet": a.outlet, "date": a.date, "url": a.url}) + "\n"
@@ -257,9 +257,9 @@ def query_phase(home: str, n_answers: int) -> dict:
 
     from llama_index.core.schema import QueryBundle
 
-    from rag.engine import build_engine
-    from rag.retrieve import Filters, HybridRetriever, Library
-    from rag.settings import Settings
+    from newsdesk.rag.engine import build_engine
+    from newsdesk.rag.retrieve import Filters, HybridRetriever, Library
+    from newsdesk.rag.settings import Settings
 
     rows = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
     t = time.perf_counter()
@@ -289,17 +289,17 @@ def query_phase(home: str, n_answers: int) -> dict:
 
 
 def cpu_name() -> str:
-    from benchmarks.bench import cpu_name as name
+    from newsdesk.benchmarks.bench import cpu_name as name
 
     return name()
 
 
 def run(targets: list[int], work: Path, progress: bool = True) -> dict:
-    from benchmarks.retrieval import write_corpus
-    from ingest.pipeline import ingest
-    from rag.embed import Embedder
-    from rag.settings import Settings
-    from rag.store import folder_size, forget_embedded_clients
+    from newsdesk.benchmarks.retrieval import write_corpus
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.embed import Embedder
+    from newsdesk.rag.settings import Settings
+    from newsdesk.rag.store import folder_size, forget_embedded_clients
 
     base = work / "base"
     corpus = work / "corpus"
@@ -325,7 +325,7 @@ def run(targets: list[int], work: Path, progress: bool = True) -> dict:
         if target == targets[0]:
             row["ingest_100_real_model_per_s"] = round(timed_ingest(home, list(synthetic(texts, seed + 1, NEW // 10)), Embedder(Settings())), 1)
         forget_embedded_clients()
-        out = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--query", str(home)], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-m", "newsdesk.benchmarks.scale", "--query", str(home)], capture_output=True, text=True, check=True)
         row.update(json.loads(out.stdout.strip().splitlines()[-1]))
         row.update(serve_rss(home, questions[:20]))
         layout = serve_rss(home, questions[:20], chroma_server=True)
@@ -338,7 +338,7 @@ def run(targets: list[int], work: Path, progress: bool = True) -> dict:
 
 
 def _chunks(home: Path) -> int:
-    from rag.manifest import Manifest
+    from newsdesk.rag.manifest import Manifest
 
     manifest = Manifest(home / "manifest.sqlite")
     try:
@@ -357,7 +357,7 @@ def table(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k,1m", help="store sizes in chunks (default 10k,100k,1m)")
     parser.add_argument("--work", default=".newsdesk-scale", help="where the stores are built and kept for later runs")
     parser.add_argument("--answers", type=int, default=50, help="questions answered in full for answer p50")

@@ -1,7 +1,7 @@
 """How many candidate sentences the extractive answerer must embed: for each shortlist size, how often its answer
 equals the answer from embedding every candidate, and the answer time, on a store and a question set.
 
-    python -m benchmarks.shortlist NEWSDESK_HOME QUESTIONS.jsonl [N ...]
+    python -m newsdesk.benchmarks.shortlist NEWSDESK_HOME QUESTIONS.jsonl [N ...]
 """
 import sys
 import time
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import Extractive
-from rag.engine import build_engine
-from rag.evaluate import read_cases
-from rag.retrieve import Library
-from rag.settings import Settings
+from newsdesk.rag.answer import Extractive
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.evaluate import read_cases
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
 
 
 def main(home: str, questions: str, sizes: list[int]):

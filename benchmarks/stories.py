@@ -1,4 +1,4 @@
-"""`python -m benchmarks.stories [--quick]`: how well rag.stories tells one story from two, and what placing an
+"""`python -m newsdesk.benchmarks.stories [--quick]`: how well rag.stories tells one story from two, and what placing an
 article in its story costs as the collection grows.
 
 Decisions: labelled pairs of texts, each decided through the real path (stories.fingerprint, an LSH candidate if
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.extraction import PAGES
-from rag import stories
+from newsdesk.benchmarks.extraction import PAGES
+from newsdesk.rag import stories
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 20261126
@@ -85,7 +85,7 @@ def split_sentences(text: str) -> list[str]:
 
 def wiki_by_topic() -> list[list[str]]:
     """The bench corpus's Wikipedia extracts, one list per topic in the corpus's (alphabetical) order."""
-    from benchmarks.bench import wiki_items
+    from newsdesk.benchmarks.bench import wiki_items
 
     topics: dict[str, list[str]] = {}
     for item in wiki_items():
@@ -400,7 +400,7 @@ def stored_text(i: int, pool: list[str]) -> str:
 
 
 def bench_article(text: str, name: str):
-    from rag.types import Article
+    from newsdesk.rag.types import Article
 
     return Article(text=text, identity=f"https://bench.example/{name}", source=f"bench/{name}",
                    title=text.split(".")[0][:80], outlet="bench", date="2019-11-19")
@@ -409,7 +409,7 @@ def bench_article(text: str, name: str):
 def fill(manifest, start: int, stop: int, pool: list[str], batch: int = 2000):
     """Articles start..stop-1, each its own story, written many to a transaction straight into the manifest's
     tables: the real commit path costs a transaction (and a sync) per article, too slow for 100,000 on 2 cores."""
-    from rag.catalog import COLUMNS, now
+    from newsdesk.rag.catalog import COLUMNS, now
 
     for lo in range(start, stop, batch):
         rows, story, bands = [], [], []
@@ -481,7 +481,7 @@ def cost_report(sizes: list[int]) -> list[dict]:
     articles, so that whatever else the machine runs meanwhile weighs on every size alike."""
     import shutil
 
-    from rag.manifest import Manifest
+    from newsdesk.rag.manifest import Manifest
 
     pool = sentence_pool()
     vocab = sorted({w for s in pool for w in re.findall(r"[A-Za-z]{3,}", s)})
@@ -558,9 +558,9 @@ def print_report(result: dict):
 
 
 def main(argv: list[str] | None = None):
-    from benchmarks.bench import cpu_name
+    from newsdesk.benchmarks.bench import cpu_name
 
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.stories", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.stories", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="cost at 10,000 stored articles only")
     args = parser.parse_args(argv)
     t = time.perf_counter()

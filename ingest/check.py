@@ -1,13 +1,13 @@
 """`newsdesk check [--repair]`: the manifest, the vector store and the keyword index compared, and made to agree."""
 import json
 
-from rag.embed import Embedder
-from rag.events import FORMAT as EVENT_FORMAT
-from rag.manifest import open_manifest
-from rag.settings import Settings
-from rag.store import Store
-from rag.stories import FORMAT as STORY_FORMAT
-from rag.types import chunk_id
+from newsdesk.rag.embed import Embedder
+from newsdesk.rag.events import FORMAT as EVENT_FORMAT
+from newsdesk.rag.manifest import open_manifest
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import Store
+from newsdesk.rag.stories import FORMAT as STORY_FORMAT
+from newsdesk.rag.types import chunk_id
 
 from .furniture import FORMAT as FURNITURE_FORMAT
 from .furniture import cleaned

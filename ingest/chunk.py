@@ -1,9 +1,9 @@
 """Articles into sentence-bounded, overlapping chunks that fit the embedding model's 256-token window."""
-from rag.embed import MAX_TOKENS, splits_words_apart
-from rag.text import sentences
-from rag.types import Article, Chunk
+from newsdesk.rag.embed import MAX_TOKENS, splits_words_apart
+from newsdesk.rag.text import sentences
+from newsdesk.rag.types import Article, Chunk
 
-# Sizes are in word pieces of the model's own tokenizer. `python -m benchmarks.chunk_sizes` ranks the
+# Sizes are in word pieces of the model's own tokenizer. `python -m newsdesk.benchmarks.chunk_sizes` ranks the
 # seed article's chunks for its 35 answerable questions (tests/data/seed_qa.jsonl); on 2026-11-25:
 #   target   64: hit@1 0.74 hit@3 0.83 | 96: 0.83 0.94 | 128: 0.77 0.91 | 160: 0.80 0.94 | 200: 0.80 0.94 | 230: 0.86 0.91
 # 96, 160 and 200 tie at hit@3; 160 (about 700 characters, the size that worked on 10k Wikipedia

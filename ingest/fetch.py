@@ -14,9 +14,9 @@ import httpcore
 import httpx
 from protego import Protego
 
-from rag.errors import FetchError
-from rag.links import normal_url
-from rag.settings import Settings
+from newsdesk.rag.errors import FetchError
+from newsdesk.rag.links import normal_url
+from newsdesk.rag.settings import Settings
 
 ROBOTS_TTL_S = 3600  # re-read a host's robots.txt hourly when `sync --every` runs for days
 MAX_CRAWL_DELAY_S = 60  # a robots.txt Crawl-delay above this is treated as this, so one host cannot stall a sync

@@ -9,9 +9,9 @@ loses a fact, a furniture sentence kept is one more sentence the answerer has to
 import re
 from dataclasses import replace
 
-from rag.boilerplate import keyed_sentences
-from rag.text import STOPWORDS, sentences
-from rag.types import Article
+from newsdesk.rag.boilerplate import keyed_sentences
+from newsdesk.rag.text import STOPWORDS, sentences
+from newsdesk.rag.types import Article
 
 # Bumped whenever the rules change: stored articles are cleaned again under the new ones (ingest.pipeline).
 FORMAT = "7"

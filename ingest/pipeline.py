@@ -19,18 +19,18 @@ from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
-from rag.embed import Embedder, encoder_batch, load_tokenizer
-from rag.errors import BusyError, InputError, NewsdeskError
-from rag.events import FORMAT as EVENT_FORMAT
-from rag.events import pack, signature
-from rag.lexical import chunk_terms
-from rag.catalog import now
-from rag.manifest import Manifest, open_manifest
-from rag.settings import Settings
-from rag.store import Store
-from rag.stories import FORMAT as STORY_FORMAT
-from rag.stories import fingerprint, place
-from rag.types import Article, Chunk, Fingerprint, Signature, Version, chunk_id
+from newsdesk.rag.embed import Embedder, encoder_batch, load_tokenizer
+from newsdesk.rag.errors import BusyError, InputError, NewsdeskError
+from newsdesk.rag.events import FORMAT as EVENT_FORMAT
+from newsdesk.rag.events import pack, signature
+from newsdesk.rag.lexical import chunk_terms
+from newsdesk.rag.catalog import now
+from newsdesk.rag.manifest import Manifest, open_manifest
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import Store
+from newsdesk.rag.stories import FORMAT as STORY_FORMAT
+from newsdesk.rag.stories import fingerprint, place
+from newsdesk.rag.types import Article, Chunk, Fingerprint, Signature, Version, chunk_id
 
 from .chunk import chunk
 from .fetch import Fetcher
@@ -96,7 +96,7 @@ def ingest_lock(settings: Settings):
     """One writer (ingest, sync, remove, check) at a time: a file lock in NEWSDESK_HOME, or with a database URL a
     PostgreSQL advisory lock, which every machine sharing the database sees."""
     if settings.database_url:
-        from rag.postgres import ingest_lock as database_lock
+        from newsdesk.rag.postgres import ingest_lock as database_lock
 
         with database_lock(settings.database_url):
             yield

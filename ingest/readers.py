@@ -12,9 +12,9 @@ from typing import Iterator
 
 import yaml
 
-from rag.errors import InputError
-from rag.links import normal_url
-from rag.types import Article
+from newsdesk.rag.errors import InputError
+from newsdesk.rag.links import normal_url
+from newsdesk.rag.types import Article
 
 TEXT = {".md", ".markdown", ".txt"}
 HTML = {".html", ".htm"}

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
-from rag.errors import FetchError, InputError
-from rag.links import normal_url
-from rag.catalog import now
-from rag.types import Article, Source
+from newsdesk.rag.errors import FetchError, InputError
+from newsdesk.rag.links import normal_url
+from newsdesk.rag.catalog import now
+from newsdesk.rag.types import Article, Source
 
 from .fetch import Fetcher, Response, Stopped
 from .readers import decode, extract_page, iso_date

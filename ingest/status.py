@@ -1,16 +1,16 @@
 """`newsdesk status`: what is stored, where, and how it was made."""
-from rag.manifest import open_manifest
-from rag.settings import Settings
-from rag.store import Store
+from newsdesk.rag.manifest import open_manifest
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import Store
 
 from .subscriptions import list_sources
 
 
 def status(settings: Settings) -> dict:
-    from rag.embed import model_name, resolve_device, resolve_precision
-    from rag.postgres import safe_url
-    from rag.events import event_count
-    from rag.stories import story_count
+    from newsdesk.rag.embed import model_name, resolve_device, resolve_precision
+    from newsdesk.rag.postgres import safe_url
+    from newsdesk.rag.events import event_count
+    from newsdesk.rag.stories import story_count
 
     manifest = open_manifest(settings)
     articles, chunks = manifest.counts()

@@ -2,13 +2,13 @@
 them through the ingest pipeline."""
 import threading
 
-from rag.embed import Embedder
-from rag.errors import InputError
-from rag.links import normal_url
-from rag.catalog import now
-from rag.manifest import open_manifest
-from rag.settings import Settings
-from rag.store import Store
+from newsdesk.rag.embed import Embedder
+from newsdesk.rag.errors import InputError
+from newsdesk.rag.links import normal_url
+from newsdesk.rag.catalog import now
+from newsdesk.rag.manifest import open_manifest
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import Store
 
 from .fetch import Fetcher
 from .sources import Sources, is_url

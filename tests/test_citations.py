@@ -1,9 +1,9 @@
 """Citation checking on crafted LLM output, through a scripted LLM at the LLM seam (the one place a script stands in)."""
 from llama_index.core.llms import CustomLLM, CompletionResponse, LLMMetadata
 
-from rag.engine import build_engine
-from rag.citations import check, names_match, numbers_match
-from rag.llm import LLMAnswerer
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.citations import check, names_match, numbers_match
+from newsdesk.rag.llm import LLMAnswerer
 
 
 class ScriptedLLM(CustomLLM):

@@ -3,10 +3,10 @@ import subprocess
 import time
 
 from conftest import BIN, CORPUS, run_cli
-from ingest.pipeline import ingest
-from rag.engine import build_engine
-from rag.retrieve import Library
-from rag.settings import Settings
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
 
 
 def lock_holder(home) -> str:

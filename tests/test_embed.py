@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from rag.embed import Embedder, resolve_device, resolve_precision
-from rag.errors import NewsdeskError
-from rag.settings import Settings
+from newsdesk.rag.embed import Embedder, resolve_device, resolve_precision
+from newsdesk.rag.errors import NewsdeskError
+from newsdesk.rag.settings import Settings
 
 TEXTS = ["A short one.", "Officials in the harbour town counted 412 cases on Monday, up from 380 a week earlier. " * 3,
          "The council approved the budget.", "", "Storm warnings were lifted overnight as the front moved east."]
@@ -47,8 +47,8 @@ def test_the_word_pieces_chunking_found_are_what_the_tokenizer_gives_the_encoder
     import torch
     from conftest import CORPUS
 
-    from ingest.chunk import chunk
-    from rag.types import Article
+    from newsdesk.ingest.chunk import chunk
+    from newsdesk.rag.types import Article
 
     seed = next(p for p in sorted(CORPUS.rglob("*")) if p.is_file()).read_text(encoding="utf-8")
     odd = ("Café naïve résumé, U.S. Dr. Li said. 北京是中国的首都。它很大！Zero\u200bwidth,no space;and\x00control chars.\n"

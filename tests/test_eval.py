@@ -3,8 +3,8 @@ import json
 from pathlib import Path
 
 from conftest import run_cli
-from rag.engine import build_engine
-from rag.evaluate import KEYS, evaluate, read_cases
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.evaluate import KEYS, evaluate, read_cases
 
 SEED = Path(__file__).parent / "data" / "seed_qa.jsonl"
 

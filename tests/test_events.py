@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from ingest.check import check
-from ingest.pipeline import ingest
-from rag.engine import build_engine
-from rag.events import event_list, names
-from rag.retrieve import Library
-from rag.manifest import Manifest
-from rag.settings import Settings
+from newsdesk.ingest.check import check
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.events import event_list, names
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.settings import Settings
 from test_stories import NYAG_TC, NYAG_VB, OTHER, WIRE, article, body
 
 ECBPLUS = Path(__file__).resolve().parents[2] / "shared/data/ecbplus/ecbplus.jsonl"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from benchmarks.extraction import PAGES, run
+from newsdesk.benchmarks.extraction import PAGES, run
 from newsroom import HUGE, Newsroom
 
 if not (PAGES / "ground-truth.json").exists():
@@ -148,8 +148,8 @@ THREADED = """
 import gzip, json, sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from ingest.readers import decode, extract_page
-from rag.errors import InputError
+from newsdesk.ingest.readers import decode, extract_page
+from newsdesk.rag.errors import InputError
 
 pages = Path(sys.argv[1])
 truth = json.loads((pages / "ground-truth.json").read_text(encoding="utf-8"))

@@ -14,15 +14,15 @@ from hypothesis import HealthCheck, event, given, settings as hypothesis_setting
 from conftest import ROOT, run_cli
 from helpers import assert_consistent
 from hostile_site import METADATA, SECRET, HostileSite, bombs
-from ingest.fetch import Fetcher, Response, Stopped, address_problem
-from ingest.furniture import strip
-from ingest.check import check
-from ingest.pipeline import ingest
-from ingest.subscriptions import add_source, list_sources, sync
-from ingest.readers import decode, extract_page
-from rag.errors import FetchError
-from rag.links import normal_url
-from rag.settings import Settings
+from newsdesk.ingest.fetch import Fetcher, Response, Stopped, address_problem
+from newsdesk.ingest.furniture import strip
+from newsdesk.ingest.check import check
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.ingest.subscriptions import add_source, list_sources, sync
+from newsdesk.ingest.readers import decode, extract_page
+from newsdesk.rag.errors import FetchError
+from newsdesk.rag.links import normal_url
+from newsdesk.rag.settings import Settings
 from test_sources import polite, stored_by_url
 
 
@@ -109,9 +109,9 @@ def test_which_addresses_a_redirect_or_a_listing_may_reach(address, problem):
 
 MEASURE = """
 import json, resource, sys
-from ingest.fetch import Fetcher
-from rag.errors import FetchError
-from rag.settings import Settings
+from newsdesk.ingest.fetch import Fetcher
+from newsdesk.rag.errors import FetchError
+from newsdesk.rag.settings import Settings
 
 base, names = sys.argv[1], sys.argv[2:]
 fetcher = Fetcher(Settings(fetch_delay_s=0), given=[base])

@@ -5,16 +5,16 @@ import json
 
 import pytest
 
-from benchmarks.extraction import PAGES
+from newsdesk.benchmarks.extraction import PAGES
 from conftest import run_cli
-from ingest.furniture import FORMAT as FURNITURE_FORMAT
-from ingest.furniture import strip
-from ingest.check import check, stored_ids
-from ingest.pipeline import Writer, ingest
-from rag.manifest import open_manifest
-from rag.settings import Settings
-from rag.store import Store
-from rag.types import Article
+from newsdesk.ingest.furniture import FORMAT as FURNITURE_FORMAT
+from newsdesk.ingest.furniture import strip
+from newsdesk.ingest.check import check, stored_ids
+from newsdesk.ingest.pipeline import Writer, ingest
+from newsdesk.rag.manifest import open_manifest
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import Store
+from newsdesk.rag.types import Article
 from servers import postgres_url  # noqa: F401 (fixture)
 
 OUTLET = "Harbour Gazette"
@@ -181,7 +181,7 @@ def test_lists_of_other_stories_and_press_release_furniture_are_cut():
 def measured():
     if not (PAGES / "ground-truth.json").exists():
         pytest.skip(f"no article pages at {PAGES} (set NEWSDESK_ARTICLE_PAGES)")
-    from benchmarks.furniture import run
+    from newsdesk.benchmarks.furniture import run
 
     return run(save=False, n_bootstrap=20)
 

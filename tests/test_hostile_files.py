@@ -11,11 +11,11 @@ import pytest
 
 from conftest import BIN, run_cli
 from helpers import stored
-from ingest.pipeline import FAILURE_KINDS, FAILURES_SHOWN, Summary
-from ingest.readers import decode, discover, read_file
-from rag.errors import InputError
-from rag.settings import Settings
-from ui.cli import shown
+from newsdesk.ingest.pipeline import FAILURE_KINDS, FAILURES_SHOWN, Summary
+from newsdesk.ingest.readers import decode, discover, read_file
+from newsdesk.rag.errors import InputError
+from newsdesk.rag.settings import Settings
+from newsdesk.ui.cli import shown
 
 LINES = 1_000_000  # the JSONL of objects without text: a million lines once printed a million lines (352 MB)
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

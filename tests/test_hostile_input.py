@@ -6,13 +6,13 @@ import string
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ingest.chunk import chunk
-from ingest.readers import read_file
-from rag.answer import MAX_QUESTION_CHARS
-from rag.engine import build_engine
-from rag.embed import MAX_TOKENS
-from rag.errors import InputError
-from rag.types import Article
+from newsdesk.ingest.chunk import chunk
+from newsdesk.ingest.readers import read_file
+from newsdesk.rag.answer import MAX_QUESTION_CHARS
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.embed import MAX_TOKENS
+from newsdesk.rag.errors import InputError
+from newsdesk.rag.types import Article
 
 # Letters of many scripts, right-to-left marks, control characters, emoji, CJK and sentence punctuation.
 ALPHABET = st.sampled_from(list(string.ascii_letters + string.digits + " .,!?\"'\n\t\r\x00\x07\x1b\x7f")

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from ingest.pipeline import ingest
-from rag.manifest import Manifest
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.manifest import Manifest
 
 from helpers import assert_consistent, stored
 
@@ -90,7 +90,7 @@ def test_gb18030_text_is_read_and_says_so(settings, tmp_path, embedder):
 
 
 def test_declared_charset_wins(tmp_path):
-    from ingest.readers import read_file
+    from newsdesk.ingest.readers import read_file
 
     html = '<html><head><meta charset="windows-1252"><title>Café</title></head><body><article><p>' + "Le café était fermé ce matin-là, dit-il. " * 5 + "</p></article></body></html>"
     (tmp_path / "page.html").write_bytes(html.encode("cp1252"))
@@ -108,7 +108,7 @@ def test_unreadable_file_fails_without_stopping_the_run(tmp_path):
     # Root reads any file; as root, the ingest runs without the capabilities that bypass file permissions.
     drop = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
     env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "home")}
-    result = subprocess.run([*(drop if os.geteuid() == 0 else []), sys.executable, "-m", "ui.cli", "ingest", str(folder), "--json", "--no-progress"],
+    result = subprocess.run([*(drop if os.geteuid() == 0 else []), sys.executable, "-m", "newsdesk.ui.cli", "ingest", str(folder), "--json", "--no-progress"],
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 1, result.stderr
     summary = json.loads(result.stdout)

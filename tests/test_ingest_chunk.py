@@ -1,8 +1,8 @@
-from ingest.chunk import CHUNK_TARGET, chunk
-from rag.text import sentences
-from ingest.readers import read_file
-from rag.embed import MAX_TOKENS
-from rag.types import Article
+from newsdesk.ingest.chunk import CHUNK_TARGET, chunk
+from newsdesk.rag.text import sentences
+from newsdesk.ingest.readers import read_file
+from newsdesk.rag.embed import MAX_TOKENS
+from newsdesk.rag.types import Article
 
 from conftest import CORPUS
 

@@ -9,12 +9,12 @@ import pytest
 from helpers import assert_consistent, stored
 
 from crash_points import steps
-from ingest.check import check
-from ingest.pipeline import ingest
-from rag.manifest import Manifest
-from rag.settings import Settings
-from rag.store import forget_embedded_clients
-from rag.types import chunk_id
+from newsdesk.ingest.check import check
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import forget_embedded_clients
+from newsdesk.rag.types import chunk_id
 
 TOPICS = ["harbour", "railway", "budget", "election", "drought", "festival", "vaccine", "satellite", "orchestra", "museum"]
 SEED = 20261125

@@ -2,9 +2,9 @@ import shutil
 
 from helpers import CHUNK_KEYS, assert_consistent, stored
 
-from ingest.pipeline import ingest, remove
-from ingest.status import status
-from rag.manifest import Manifest
+from newsdesk.ingest.pipeline import ingest, remove
+from newsdesk.ingest.status import status
+from newsdesk.rag.manifest import Manifest
 
 
 def test_ingest_twice_adds_nothing_the_second_time(settings, corpus_copy, embedder):

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from ingest.readers import discover, read_file
-from rag.errors import InputError
+from newsdesk.ingest.readers import discover, read_file
+from newsdesk.rag.errors import InputError
 
 
 def make_pdf(lines: list[str], title: str) -> bytes:

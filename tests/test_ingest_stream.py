@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from helpers import assert_consistent
 
-import ingest.pipeline as pipeline
-from ingest.check import check
-from ingest.pipeline import ingest
-from ingest.readers import read_file, read_pieces
-from rag.errors import NewsdeskError
-from rag.manifest import Manifest
-from rag.settings import Settings
-from rag.store import Store
+import newsdesk.ingest.pipeline as pipeline
+from newsdesk.ingest.check import check
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.ingest.readers import read_file, read_pieces
+from newsdesk.rag.errors import NewsdeskError
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import Store
 
 WORDS = ("harbour council budget railway drought festival vaccine satellite orchestra museum river bridge school "
          "hospital election market storm harvest airport library").split()
@@ -113,7 +113,7 @@ def test_a_failure_in_any_stage_stops_the_pipeline_and_commits_no_partial_articl
 def test_stop_lets_the_groups_in_flight_finish_whole_and_takes_no_more(tmp_path, embedder):
     import threading
 
-    from ingest.pipeline import Writer, groups_of
+    from newsdesk.ingest.pipeline import Writer, groups_of
 
     rows = write_jsonl(tmp_path / "wire.jsonl", 60)
     articles = read_file(tmp_path / "wire.jsonl", 20).articles

@@ -8,14 +8,14 @@ import pytest
 
 from conftest import CORPUS
 from newsroom import PAGES as ARTICLE_PAGES
-from ingest.pipeline import ingest
-from rag.engine import build_engine
-from rag.citations import check
-from rag.instructions import is_instruction
-from rag.llm import SYSTEM, prompt
-from rag.retrieve import Library
-from rag.settings import Settings
-from rag.text import sentences
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.citations import check
+from newsdesk.rag.instructions import is_instruction
+from newsdesk.rag.llm import SYSTEM, prompt
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.text import sentences
 
 DATA = Path(__file__).parent / "data"
 PAGES = ARTICLE_PAGES / "ground-truth.json"

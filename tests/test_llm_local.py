@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from rag.engine import build_engine
+from newsdesk.rag.engine import build_engine
 
 
 @pytest.fixture(scope="module")

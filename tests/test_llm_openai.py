@@ -4,10 +4,10 @@ import re
 import pytest
 
 from conftest import run_cli
-from rag.engine import build_engine
-from rag.chat import Chat
-from rag.errors import NewsdeskError
-from rag.retrieve import Library
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.chat import Chat
+from newsdesk.rag.errors import NewsdeskError
+from newsdesk.rag.retrieve import Library
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rag.errors import BusyError
-from rag.boilerplate import sentence_keys
-from rag.catalog import Catalog
-from rag.manifest import Manifest
-from rag.postgres import PostgresManifest
-from rag.events import pack
-from rag.types import Article, Signature, Version, day_number
+from newsdesk.rag.errors import BusyError
+from newsdesk.rag.boilerplate import sentence_keys
+from newsdesk.rag.catalog import Catalog
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.postgres import PostgresManifest
+from newsdesk.rag.events import pack
+from newsdesk.rag.types import Article, Signature, Version, day_number
 from servers import chroma_url, postgres_url  # noqa: F401 (fixtures)
 
 DOCS = [
@@ -169,7 +169,7 @@ def test_postgres_manifest_answers_as_the_sqlite_one(manifests):
 
 
 def test_sources_are_kept_alike_in_both_databases(manifests):
-    from ingest.sources import Harvest, Sources
+    from newsdesk.ingest.sources import Harvest, Sources
 
     def record(url, article_id, etag=""):
         return {"url": url, "source": "https://news.test/feed", "signature": "s1", "etag": etag, "last_modified": "",
@@ -211,7 +211,7 @@ def test_a_dropped_database_connection_is_replaced(manifests):
 
 def test_writers_take_turns_across_machines(postgres_url, tmp_path):  # noqa: F811
     from conftest import run_cli
-    from rag.postgres import ingest_lock
+    from newsdesk.rag.postgres import ingest_lock
 
     with ingest_lock(postgres_url):
         with pytest.raises(BusyError, match=r"another newsdesk ingest \(pid \d+ on .+\) is writing to postgresql://"), \
@@ -238,8 +238,8 @@ QUESTION = "When did the Gull Rock lighthouse get its keepers back?"
 KILL_AT = """
 import sys
 import crash_points
-from rag.postgres import PostgresManifest
-from ui.cli import main
+from newsdesk.rag.postgres import PostgresManifest
+from newsdesk.ui.cli import main
 crash_points.STEPS += [(PostgresManifest, name) for owner, name in list(crash_points.STEPS) if owner.__name__ == "Manifest"]
 kill_at, when, *argv = sys.argv[1:]
 with crash_points.steps(int(kill_at), when == "before"):

@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from benchmarks.extraction import PAGES
-from benchmarks.news import QA, furniture_lookup, labelled
-from rag.engine import build_engine
-from rag.evaluate import evaluate, read_cases
-from rag.retrieve import Library
-from rag.settings import Settings
+from newsdesk.benchmarks.extraction import PAGES
+from newsdesk.benchmarks.news import QA, furniture_lookup, labelled
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.evaluate import evaluate, read_cases
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
 
 if not (PAGES / "ground-truth.json").exists():
     pytest.skip(f"no article pages at {PAGES} (set NEWSDESK_ARTICLE_PAGES)", allow_module_level=True)
@@ -18,7 +18,7 @@ if not (PAGES / "ground-truth.json").exists():
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory, embedder):
-    from ingest.pipeline import ingest
+    from newsdesk.ingest.pipeline import ingest
 
     folder = tmp_path_factory.mktemp("news-pages")
     for key in json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8")):
@@ -60,8 +60,8 @@ def test_unanswerable_questions_are_refused(news):
 
 
 def test_a_timeline_keeps_to_its_subject_and_quotes_sentences_that_stand_alone(news):
-    from rag.answer import LEANS
-    from rag.timeline import timeline
+    from newsdesk.rag.answer import LEANS
+    from newsdesk.rag.timeline import timeline
 
     for subject, name in [("What happened with T-Mobile?", "t-mobile"), ("What happened with Boeing?", "boeing")]:
         entries = timeline(news.library, subject)
@@ -116,7 +116,7 @@ def test_a_story_from_before_an_election_does_not_say_who_won_it(news):
     # happened in it; asked what is planned for then, it may answer.
     a = news.ask("Who won the 2020 US presidential election?")
     assert a.abstained, a.answer
-    from rag.entities import past_tense
+    from newsdesk.rag.entities import past_tense
 
     assert past_tense("Who won the 2020 US presidential election?") and not past_tense("When will the 2020 Olympics start?")
 
@@ -138,7 +138,7 @@ def test_what_will_happen_is_not_answered_by_a_year_already_past_or_a_duration(n
 
 
 def test_a_sentence_saying_the_asked_thing_is_not_known_answers_so_though_it_names_others():
-    from rag.answer import unknown_of
+    from newsdesk.rag.answer import unknown_of
 
     q = "Who is the third, undisclosed buyer of Boeing 737 Max jets at the Dubai Air Show?"
     told = "Boeing attracted bids for some 60 of the 737 Max jet from SunExpress, Air Astana and a third undisclosed buyer."
@@ -161,7 +161,7 @@ def test_an_attribute_asked_about_must_be_spoken_of_closely(news):
 
 
 def test_a_precise_answer_holding_the_questions_figures_and_time_comes_first(news):
-    from rag.evaluate import first_claim
+    from newsdesk.rag.evaluate import first_claim
 
     first = {q: first_claim(news.ask(q).answer) for q in (
         "How many flybys of Europa will the Europa Clipper spacecraft make?",  # 45, not "dozens of flybys"

@@ -2,9 +2,9 @@
 rules that tell a near miss or an off-topic question from an answerable one on real news."""
 from datetime import date
 
-from rag.answer import before
-from rag.questions import CALENDAR, PEOPLE, coverage, full_names, holds, names_held, read, subject
-from rag.timeframe import read_timeframe
+from newsdesk.rag.answer import before
+from newsdesk.rag.questions import CALENDAR, PEOPLE, coverage, full_names, holds, names_held, read, subject
+from newsdesk.rag.timeframe import read_timeframe
 
 
 def gives(question: str, sentence: str) -> list[str]:
@@ -82,7 +82,7 @@ def test_an_article_from_before_the_year_asked_about_cannot_report_it():
 
 
 def test_a_figure_of_other_things_is_no_count_of_what_is_asked(embedder):
-    from rag.questions import counts_another
+    from newsdesk.rag.questions import counts_another
 
     counted = read("How many moons does Saturn have?").counted
     assert counts_another("100", "Enceladus is fed by more than 100 powerful geysers that are always on.", counted, embedder.embed)
@@ -100,7 +100,7 @@ def test_someone_quoted_as_the_source_is_not_who_a_question_about_someone_else_a
 
 
 def test_a_question_asking_for_one_is_a_lookup_though_a_plural_looking_word_comes_early():
-    from rag.answer import classify
+    from newsdesk.rag.answer import classify
 
     assert classify("Which Nissan North America sales executive was quoted praising the new Sentra?").name == "lookup"
     assert classify("Which Goddard scientist said researchers will need to get closer to Europa?").name == "lookup"
@@ -109,7 +109,7 @@ def test_a_question_asking_for_one_is_a_lookup_though_a_plural_looking_word_come
 
 
 def test_a_figure_with_its_own_unit_counts_that_unit(embedder):
-    from rag.questions import counts_another
+    from newsdesk.rag.questions import counts_another
 
     text = "Ford’s Mustang Mach E SUV will go 230 miles to more 300 miles per charge depending on how it’s equipped."
     assert counts_another("more 300 miles", text, ("horsepower",), embedder.embed)
@@ -117,7 +117,7 @@ def test_a_figure_with_its_own_unit_counts_that_unit(embedder):
 
 
 def test_someone_the_question_names_by_surname_is_not_an_answer():
-    from rag.questions import holds, read
+    from newsdesk.rag.questions import holds, read
 
     q = "Which two prison officers were charged with falsifying records about Epstein?"
     lead = ("Two federal prison officers were charged Tuesday with falsifying records, stating they had checked on accused "
@@ -128,7 +128,7 @@ def test_someone_the_question_names_by_surname_is_not_an_answer():
 
 
 def test_an_amount_of_money_names_its_currency():
-    from rag.questions import holds, priced, read
+    from newsdesk.rag.questions import holds, priced, read
 
     q = "How much will the 2020 Nissan Sentra cost in the US?"
     sold = "With more than 6 million Sentra vehicles sold, we believe the all-new Sentra will reach new heights."
@@ -138,7 +138,7 @@ def test_an_amount_of_money_names_its_currency():
 
 
 def test_a_dateline_is_not_where_the_story_happened():
-    from rag.questions import holds, read
+    from newsdesk.rag.questions import holds, read
 
     q = "In which city is the November Democratic debate taking place?"
     filed = "WASHINGTON (AP) — New uncertainty hangs over the Democratic presidential primary as 10 candidates meet again."
@@ -162,7 +162,7 @@ def test_a_name_run_together_counts_as_the_name():
 
 
 def test_a_sentence_calling_the_subject_by_the_questions_noun_or_a_pronoun_refers_back():
-    from rag.answer import refers_back
+    from newsdesk.rag.answer import refers_back
 
     q = "How many processor cores did the TNG50 universe simulation run on?"
     assert refers_back("The simulation required 16,000 processor cores of the Hazel Hen supercomputer.", "", q)

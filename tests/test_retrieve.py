@@ -1,11 +1,11 @@
 """Retrieval: score fusion of dense, BM25 and headline names, on a real store of articles that differ by name only."""
 import pytest
 
-from ingest.pipeline import index_unindexed, ingest
-from rag.engine import build_engine
-from rag.lexical import title_key, title_phrases
-from rag.retrieve import Filters, Library, is_question
-from rag.settings import Settings
+from newsdesk.ingest.pipeline import index_unindexed, ingest
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.lexical import title_key, title_phrases
+from newsdesk.rag.retrieve import Filters, Library, is_question
+from newsdesk.rag.settings import Settings
 
 CITIES = {
     "Busan": "camellia", "Daegu": "magnolia", "Daejeon": "white magnolia", "Incheon": "rose", "Gwangju": "azalea",
@@ -81,7 +81,7 @@ def test_the_lexical_index_grows_with_each_article_and_an_old_store_is_indexed_o
 
 
 def test_a_keyword_search_reads_a_bounded_number_of_chunks(cities, monkeypatch):
-    from rag.catalog import Catalog
+    from newsdesk.rag.catalog import Catalog
 
     gwangju = cities.manifest.titled(["gwangju"])[0]
     everywhere = cities.manifest.search_terms("Gwangju metropolitan city", 10)

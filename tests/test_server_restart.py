@@ -6,9 +6,9 @@ import subprocess
 import time
 
 from conftest import BIN, free_port, run_cli, wait_for
-from ingest.check import check, stored_ids
-from rag.settings import Settings
-from rag.store import Store
+from newsdesk.ingest.check import check, stored_ids
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.store import Store
 
 
 def start_chroma(path, port) -> subprocess.Popen:

@@ -11,13 +11,13 @@ import pytest
 
 from conftest import BIN, run_cli
 from helpers import assert_consistent
-from ingest.readers import decode, extract_page
-from ingest.check import check
-from ingest.pipeline import ingest
-from ingest.subscriptions import add_source, list_sources, remove_source, sync
+from newsdesk.ingest.readers import decode, extract_page
+from newsdesk.ingest.check import check
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.ingest.subscriptions import add_source, list_sources, remove_source, sync
 from newsroom import Newsroom
-from rag.manifest import Manifest
-from rag.settings import Settings
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.settings import Settings
 
 
 def shingles(text: str, n: int = 4) -> set:
@@ -266,9 +266,9 @@ def test_requests_to_one_host_are_spaced_by_the_delay(site, tmp_path, embedder):
 
 
 def test_a_running_library_answers_from_a_synced_article_citing_its_outlet_and_date(site, followed, embedder):
-    from rag.engine import build_engine
-    from rag.retrieve import Library
-    from ui.web import status_line
+    from newsdesk.rag.engine import build_engine
+    from newsdesk.rag.retrieve import Library
+    from newsdesk.ui.web import status_line
 
     settings = followed[0]
     library = Library(settings, embedder=embedder)

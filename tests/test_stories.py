@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from ingest.check import check
-from ingest.pipeline import ingest
-from rag.engine import build_engine
-from rag.manifest import Manifest
-from rag.retrieve import Library
-from rag.settings import Settings
-from rag.stories import story_list
+from newsdesk.ingest.check import check
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.manifest import Manifest
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.stories import story_list
 
 PAGES = Path(__file__).resolve().parents[2] / "shared/data/article-pages/ground-truth.json"
 WIRE, NYAG_VB, NYAG_TC, OTHER = "05844573", "06e5123e", "1ace8c85", "14cc2a0c"

@@ -1,12 +1,12 @@
-"""Same-story decisions on a small labelled set (benchmarks/stories.py builds it; `python -m benchmarks.stories`
+"""Same-story decisions on a small labelled set (benchmarks/stories.py builds it; `python -m newsdesk.benchmarks.stories`
 measures the full set and the sweep of constants behind rag/stories.py's defaults)."""
 import importlib.util
 
 import pytest
 
-from benchmarks.bench import WIKI_PACKAGE
-from benchmarks.extraction import PAGES
-from benchmarks.stories import breakdown, decide, labelled_pairs, scores
+from newsdesk.benchmarks.bench import WIKI_PACKAGE
+from newsdesk.benchmarks.extraction import PAGES
+from newsdesk.benchmarks.stories import breakdown, decide, labelled_pairs, scores
 
 if not (PAGES / "ground-truth.json").exists():
     pytest.skip(f"no article pages at {PAGES} (set NEWSDESK_ARTICLE_PAGES)", allow_module_level=True)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from ingest.pipeline import ingest
-from rag.engine import build_engine
-from rag.retrieve import Library
-from rag.settings import Settings
-from rag.timeframe import read_timeframe
+from newsdesk.ingest.pipeline import ingest
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.timeframe import read_timeframe
 
 DEVELOPING = ROOT / "tests/data/developing"
 QUESTIONS = [json.loads(line) for line in (ROOT / "tests/data/developing_questions.jsonl").read_text().splitlines() if line.strip()]

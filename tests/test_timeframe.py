@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from rag.timeframe import Timeframe, read_timeframe
+from newsdesk.rag.timeframe import Timeframe, read_timeframe
 
 TODAY = date(2024, 6, 20)  # a Thursday
 

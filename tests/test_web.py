@@ -151,9 +151,9 @@ def test_a_link_made_of_markup_is_stored_normalised_and_shown_as_inert_text(site
     from playwright.sync_api import sync_playwright
     from urllib.parse import urlsplit
 
-    from rag.manifest import Manifest
-    from rag.types import Citation
-    from ui.web import render_answer, render_sources
+    from newsdesk.rag.manifest import Manifest
+    from newsdesk.rag.types import Citation
+    from newsdesk.ui.web import render_answer, render_sources
 
     manifest = Manifest(site["home"] / "manifest.sqlite")
     (pier,) = [manifest.get(r["article_id"]) for r in manifest.articles() if r["title"] == "Pier lights notes"]
@@ -197,7 +197,7 @@ def test_eight_simultaneous_clients_each_get_their_own_answer(site):
 
 
 def test_article_pages_show_stored_text_and_nothing_else(site):
-    from rag.manifest import Manifest
+    from newsdesk.rag.manifest import Manifest
 
     a = ask(site["url"], "When did the harbour ferry resume service?")
     c = next(c for c in a["citations"] if c["outlet"] == "Test Wire")

@@ -8,8 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from rag.answer import MAX_QUESTION_CHARS
-from rag.errors import InputError, NewsdeskError
+from newsdesk.rag.answer import MAX_QUESTION_CHARS
+from newsdesk.rag.errors import InputError, NewsdeskError
 
 from .desk import MAX_BRIEF, MAX_SEARCH, Desk
 

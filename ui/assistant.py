@@ -7,7 +7,7 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, TextContent
 
-from rag.briefing import briefing_text
+from newsdesk.rag.briefing import briefing_text
 
 from .api import AnswerOut, ArticleOut, BriefingOut, SearchOut, TimelineOut
 from .desk import Desk

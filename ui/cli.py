@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rag.errors import NewsdeskError
-from rag.settings import Settings
+from newsdesk.rag.errors import NewsdeskError
+from newsdesk.rag.settings import Settings
 
 
 def settings_from(args) -> Settings:
@@ -67,8 +67,8 @@ def print_summary(summary, args, prefix: str = "") -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from ingest.pipeline import ingest
-    from rag.embed import resolve_device, resolve_precision
+    from newsdesk.ingest.pipeline import ingest
+    from newsdesk.rag.embed import resolve_device, resolve_precision
 
     summary = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, progress=not args.no_progress,
                      warn=lambda msg: print(f"warning: {shown(msg)}", file=sys.stderr))
@@ -94,8 +94,8 @@ def cmd_sync(args, settings: Settings) -> int:
     import time
     from datetime import datetime
 
-    from ingest.subscriptions import list_sources, sync
-    from rag.errors import BusyError, InputError
+    from newsdesk.ingest.subscriptions import list_sources, sync
+    from newsdesk.rag.errors import BusyError, InputError
 
     if not list_sources(settings):
         raise InputError("no sources to sync; follow one with `newsdesk sources add URL` (a feed, sitemap or article page)")
@@ -128,7 +128,7 @@ def cmd_sync(args, settings: Settings) -> int:
 
 
 def cmd_sources(args, settings: Settings) -> int:
-    from ingest.subscriptions import add_source, list_sources, remove_source
+    from newsdesk.ingest.subscriptions import add_source, list_sources, remove_source
 
     if args.action == "add":
         added = add_source(args.url, settings, name=args.name)
@@ -153,7 +153,7 @@ def cmd_sources(args, settings: Settings) -> int:
 
 
 def cmd_status(args, settings: Settings) -> int:
-    from ingest.status import status
+    from newsdesk.ingest.status import status
 
     info = status(settings)
     if args.json:
@@ -171,8 +171,8 @@ def cmd_status(args, settings: Settings) -> int:
 
 
 def cmd_timeline(args, settings: Settings) -> int:
-    from rag.retrieve import Filters, Library
-    from rag.timeline import timeline, topic_of
+    from newsdesk.rag.retrieve import Filters, Library
+    from newsdesk.rag.timeline import timeline, topic_of
 
     entries = timeline(Library(settings), args.topic, Filters(outlet=args.outlet, since=args.since, until=args.until))
     if args.json:
@@ -189,8 +189,8 @@ def cmd_timeline(args, settings: Settings) -> int:
 
 
 def cmd_stories(args, settings: Settings) -> int:
-    from rag.manifest import open_manifest
-    from rag.stories import story_list
+    from newsdesk.rag.manifest import open_manifest
+    from newsdesk.rag.stories import story_list
 
     stories = story_list(open_manifest(settings), single=args.all)
     if args.json:
@@ -205,9 +205,9 @@ def cmd_stories(args, settings: Settings) -> int:
 
 
 def cmd_events(args, settings: Settings) -> int:
-    from rag.events import event_list
-    from rag.manifest import open_manifest
-    from rag.retrieve import Filters
+    from newsdesk.rag.events import event_list
+    from newsdesk.rag.manifest import open_manifest
+    from newsdesk.rag.retrieve import Filters
 
     window = Filters(since=args.since, until=args.until)  # checks the dates
     events = event_list(open_manifest(settings), single=args.all, since=window.since, until=window.until)
@@ -224,9 +224,9 @@ def cmd_events(args, settings: Settings) -> int:
 
 
 def cmd_brief(args, settings: Settings) -> int:
-    from rag.briefing import brief, briefing_text
-    from rag.errors import InputError
-    from rag.retrieve import Filters, Library
+    from newsdesk.rag.briefing import brief, briefing_text
+    from newsdesk.rag.errors import InputError
+    from newsdesk.rag.retrieve import Filters, Library
 
     Filters(since=args.since, until=args.until)  # a bad date is reported before the model loads
     if args.limit < 1:
@@ -244,7 +244,7 @@ def cmd_brief(args, settings: Settings) -> int:
 
 
 def cmd_remove(args, settings: Settings) -> int:
-    from ingest.pipeline import remove
+    from newsdesk.ingest.pipeline import remove
 
     gone = remove(args.article, settings)
     print(f"removed {gone['article_id']}: {shown(gone['title'])} ({shown(gone['source'])})")
@@ -276,7 +276,7 @@ def format_answer(answer) -> str:
 
 
 def read_questions(path: str) -> list[str]:
-    from rag.errors import InputError
+    from newsdesk.rag.errors import InputError
 
     try:
         lines = open(path, encoding="utf-8").read().splitlines()
@@ -317,10 +317,10 @@ class Draft:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from rag.engine import build_engine
-    from rag.chat import Chat
-    from rag.errors import InputError
-    from rag.retrieve import Filters, Library
+    from newsdesk.rag.engine import build_engine
+    from newsdesk.rag.chat import Chat
+    from newsdesk.rag.errors import InputError
+    from newsdesk.rag.retrieve import Filters, Library
 
     mode = args.llm or settings.llm
     filters = Filters(outlet=args.outlet, since=args.since, until=args.until)
@@ -362,7 +362,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_check(args, settings: Settings) -> int:
-    from ingest.check import check
+    from newsdesk.ingest.check import check
 
     report = check(settings, repair=args.repair)
     consistent = report["repaired"] or not (report["missing_chunks"] or report["orphan_chunks"] or report["without_story"]
@@ -381,7 +381,7 @@ def cmd_check(args, settings: Settings) -> int:
 
 
 def cmd_eval_retrieval(args) -> int:
-    from benchmarks.retrieval import DEFAULT_QUESTIONS, RESULTS, run
+    from newsdesk.benchmarks.retrieval import DEFAULT_QUESTIONS, RESULTS, run
 
     result = run(Path(args.work), Path(args.qa or DEFAULT_QUESTIONS), stock=not args.no_stock)
     if args.json:
@@ -401,10 +401,10 @@ def cmd_eval_retrieval(args) -> int:
 def cmd_eval(args, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from rag.engine import build_engine
-    from rag.errors import InputError
-    from rag.evaluate import KEYS, evaluate, read_cases
-    from rag.retrieve import Library
+    from newsdesk.rag.engine import build_engine
+    from newsdesk.rag.errors import InputError
+    from newsdesk.rag.evaluate import KEYS, evaluate, read_cases
+    from newsdesk.rag.retrieve import Library
 
     if args.retrieval:
         return cmd_eval_retrieval(args)
@@ -432,8 +432,8 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from benchmarks.bench import RESULTS, run
-    from rag.errors import InputError
+    from newsdesk.benchmarks.bench import RESULTS, run
+    from newsdesk.rag.errors import InputError
 
     if args.corpus and not any(p.is_file() for p in Path(args.corpus).rglob("*")):
         raise InputError(f"--corpus {args.corpus}: no files there; pass a folder of articles, or omit it for the Wikipedia corpus")
@@ -454,7 +454,7 @@ def cmd_bench(args, settings: Settings) -> int:
 def cmd_serve(args, settings: Settings) -> int:
     import socket
 
-    from rag.errors import NewsdeskError
+    from newsdesk.rag.errors import NewsdeskError
 
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: closed connections don't block
@@ -464,15 +464,15 @@ def cmd_serve(args, settings: Settings) -> int:
             raise NewsdeskError(f"cannot listen on {args.host}:{args.port} ({e.strerror}); pick another with --port") from None
     if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
         print(f"newsdesk: note: listening on {args.host} without a login; set NEWSDESK_AUTH=user:password to require one", file=sys.stderr)
-    from ui.web import serve
+    from newsdesk.ui.web import serve
 
     serve(settings, args.host, args.port)
     return 0
 
 
 def cmd_mcp(args, settings: Settings) -> int:
-    from ui.assistant import assistant
-    from ui.desk import Desk
+    from newsdesk.ui.assistant import assistant
+    from newsdesk.ui.desk import Desk
 
     desk = Desk(settings)
     desk.library.embedder.model  # loaded before the assistant's first call, not during it

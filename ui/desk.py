@@ -6,16 +6,16 @@ from functools import partial
 
 import anyio
 
-from rag.answer import check_question
-from rag.engine import build_engine
-from rag.briefing import brief
-from rag.errors import InputError
-from rag.events import event_list
-from rag.retrieve import Filters, Library
-from rag.settings import Settings
-from rag.stories import story_list
-from rag.types import Briefing
-from rag.timeline import timeline
+from newsdesk.rag.answer import check_question
+from newsdesk.rag.engine import build_engine
+from newsdesk.rag.briefing import brief
+from newsdesk.rag.errors import InputError
+from newsdesk.rag.events import event_list
+from newsdesk.rag.retrieve import Filters, Library
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.stories import story_list
+from newsdesk.rag.types import Briefing
+from newsdesk.rag.timeline import timeline
 
 ANSWERS_AT_ONCE = 4  # answers worked on at once, per door: the chat's, and the API's and MCP's together
 MAX_SEARCH = 50  # passages a search returns at most

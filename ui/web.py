@@ -17,17 +17,17 @@ import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from ingest.subscriptions import list_sources
-from rag.answer import long_date
-from rag.briefing import brief, briefing_text
-from rag.chat import Chat
-from rag.embed import model_name
-from rag.errors import NewsdeskError
-from rag.links import normal_url
-from rag.retrieve import Library
-from rag.settings import Settings
-from rag.timeline import timeline
-from rag.types import Answer, Briefing, Citation
+from newsdesk.ingest.subscriptions import list_sources
+from newsdesk.rag.answer import long_date
+from newsdesk.rag.briefing import brief, briefing_text
+from newsdesk.rag.chat import Chat
+from newsdesk.rag.embed import model_name
+from newsdesk.rag.errors import NewsdeskError
+from newsdesk.rag.links import normal_url
+from newsdesk.rag.retrieve import Library
+from newsdesk.rag.settings import Settings
+from newsdesk.rag.timeline import timeline
+from newsdesk.rag.types import Answer, Briefing, Citation
 
 from .api import add_api
 from .desk import ANSWERS_AT_ONCE, Desk
