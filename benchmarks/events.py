@@ -91,12 +91,58 @@ def replayed(records: list[dict], work: Path, **constants) -> list[str]:
     return [placed[a] for a in ids]
 
 
+def scaling(sizes: list[int], timed: int = 500) -> list[dict]:
+    """What placing one article in its event costs as the store grows: the signatures of the Wikipedia paragraphs of
+    `newsdesk bench` (undated, the costlier case: no time window narrows the candidates), each with a random opening
+    vector, placed one at a time into one catalog, and again from the start once all 10,033 are in, so that a name's
+    frequency grows with the store as a common name's does; the mean time of the last `timed` placements before each
+    size."""
+    import numpy as np
+
+    from newsdesk.benchmarks.bench import wiki_items
+    from newsdesk.rag.events import pack, signature
+    from newsdesk.rag.manifest import Manifest
+
+    items = wiki_items()
+    rng = np.random.default_rng(0)
+    signatures = []
+    for item in items:
+        found = signature(item["title"], item["extract"], "")
+        vector = rng.standard_normal(384)
+        found.vector = pack(vector / np.linalg.norm(vector))
+        signatures.append(found)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        catalog = Manifest(Path(tmp) / "manifest.db")
+        stored = 0
+        for size in sizes:
+            while stored < size - timed:  # filled a thousand to a transaction, untimed
+                n = min(1000, size - timed - stored)
+                catalog.place_events([(f"a{stored + i}", signatures[(stored + i) % len(signatures)]) for i in range(n)])
+                stored += n
+            started = time.perf_counter()
+            for i in range(timed):
+                catalog.place_events([(f"a{stored + i}", signatures[(stored + i) % len(signatures)])])
+            stored += timed
+            out.append({"stored": size, "ms_per_article": round(1000 * (time.perf_counter() - started) / timed, 2)})
+            print(f"{size:>7} stored: {out[-1]['ms_per_article']} ms to place an article", file=sys.stderr)
+        catalog.close()
+    return out
+
+
 def main(argv: list[str]):
     parser = argparse.ArgumentParser(prog="python -m newsdesk.benchmarks.events", description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=WORK, help="where the articles and their store are kept between runs")
     parser.add_argument("--sweep", action="store_true", help="place the stored signatures again under other constants")
+    parser.add_argument("--scale", metavar="SIZES", help="instead, time one placement at these store sizes, e.g. 1000,10000,100000")
     args = parser.parse_args(argv)
     from newsdesk.rag import events
+
+    if args.scale:
+        result = {"scale": scaling([int(n) for n in args.scale.split(",")]), "format": events.FORMAT, "cpu": cpu_name(),
+                  "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        save("events-scale", result)
+        return
 
     records, placed, seconds = build(args.work)
     # An article whose text another already holds is stored once (ingest reports it as a duplicate): left out.
