@@ -68,10 +68,11 @@ def brief(library: Library, since: str | None = None, until: str | None = None, 
         item = lede(library, event, members)
         if item is not None:
             items.append(item)
-    items.sort(key=lambda i: (len(i.outlets), len(i.articles)), reverse=True)
-    items.sort(key=lambda i: max(a["date"] or "" for a in i.articles), reverse=True)
-    if not newest_first:
-        items.sort(key=lambda i: (len(i.outlets), len(i.articles)), reverse=True)
+    def order(i: BriefItem) -> tuple:
+        covered, newest = (len(i.outlets), len(i.articles)), max(a["date"] or "" for a in i.articles)
+        return (newest, covered) if newest_first else (covered, newest)
+
+    items.sort(key=order, reverse=True)
     items = items[:limit]
     for n, item in enumerate(items, 1):
         for c in item.citations:

@@ -198,10 +198,8 @@ class Catalog:
 
     def name_frequencies(self, keys) -> dict[str, int]:
         """How many live articles hold each of keys (0 for a name none holds)."""
-        keys, found = list(keys), {}
-        for i in range(0, len(keys), 500):
-            part = keys[i:i + 500]
-            found.update(tuple(r) for r in self.run(f"SELECT key, n FROM event_df WHERE key IN ({','.join('?' * len(part))})", part))
+        keys = list(keys)
+        found = self.pairs("SELECT key, n FROM event_df WHERE key IN ({})", keys)
         return {k: found.get(k, 0) for k in keys}
 
     def event_candidates(self, keys: list[str], day: int, window: int, limit: int) -> dict[str, tuple[str, Signature]]:
@@ -243,12 +241,17 @@ class Catalog:
 
     def events_of(self, article_ids) -> dict[str, str]:
         """Each article's event (its own id while it has none)."""
-        ids, found = list(article_ids), {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            found.update(tuple(r) for r in self.run(f"SELECT article_id, event_id FROM event_of WHERE article_id IN "
-                                                    f"({','.join('?' * len(part))})", part))
+        ids = list(article_ids)
+        found = self.pairs("SELECT article_id, event_id FROM event_of WHERE article_id IN ({})", ids)
         return {a: found.get(a, a) for a in ids}
+
+    def pairs(self, query: str, keys: list) -> dict:
+        """The (key, value) rows of query, whose "IN ({})" takes the keys, read 500 keys at a time."""
+        found = {}
+        for i in range(0, len(keys), 500):
+            part = keys[i:i + 500]
+            found.update(tuple(r) for r in self.run(query.format(",".join("?" * len(part))), part))
+        return found
 
     def newest_date(self) -> str | None:
         """The date of the newest dated live article (ISO), or None."""

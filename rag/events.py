@@ -86,12 +86,10 @@ def weight(frequency: int) -> float:
     return math.log(1 + REFERENCE / max(frequency, 1))
 
 
-def score(a: Signature, b: Signature, idf: dict[str, float], cosine: float | None = None) -> float:
-    """How surely two articles report one event: the mean of their openings' cosine (given, or read from their
-    vectors) and the weighted share of names they hold together (Dice), less MISSING_WEIGHT times the mean share of
-    each one's lead names the other lacks."""
-    if cosine is None:
-        cosine = float(unpack(a.vector) @ unpack(b.vector)) if a.vector and b.vector else 0.0
+def score(a: Signature, b: Signature, idf: dict[str, float], cosine: float) -> float:
+    """How surely two articles report one event: the mean of their openings' cosine (rag.events.cosines) and the
+    weighted share of names they hold together (Dice), less MISSING_WEIGHT times the mean share of each one's lead
+    names the other lacks."""
     na, nb = set(a.names), set(b.names)
     wa, wb = sum(idf.get(k, 0.0) for k in na), sum(idf.get(k, 0.0) for k in nb)
     dice = 2 * sum(idf.get(k, 0.0) for k in na & nb) / (wa + wb) if wa + wb else 0.0

@@ -37,13 +37,17 @@ class Also(BaseModel):
     url: str
 
 
-class Cited(BaseModel):
-    n: int
+class Source(BaseModel):
+    """What every quoted or listed source carries."""
     title: str
     outlet: str
     author: str
     date: str
     url: str
+
+
+class Cited(Source):
+    n: int
     passage: str = Field(description="the passage the quotes come from")
     quote: str = Field(description="the first sentence quoted from this article")
     quotes: list[str] = Field(description="every sentence the answer quotes from this article, in answer order")
@@ -60,13 +64,8 @@ class AnswerOut(BaseModel):
     timings_ms: dict[str, float]
 
 
-class Hit(BaseModel):
+class Hit(Source):
     article_id: str
-    title: str
-    outlet: str
-    author: str
-    date: str
-    url: str
     passage: str
     start: int = Field(description="offset of the passage in the article's stored text")
     end: int
@@ -79,13 +78,8 @@ class SearchOut(BaseModel):
     results: list[Hit]
 
 
-class ArticleOut(BaseModel):
+class ArticleOut(Source):
     article_id: str
-    title: str
-    outlet: str
-    author: str
-    date: str
-    url: str
     language: str
     story: str = Field(description="the id of the article's story (its copies), as /api/stories lists them")
     event: str = Field(description="the id of the article's event, as /api/events lists them")

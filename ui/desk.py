@@ -51,8 +51,7 @@ class Desk:
             raise InputError(f"mode {mode!r} is not one this server offers; use one of {', '.join(self.modes)}")
         if top_k is not None and not 1 <= top_k <= 50:
             raise InputError(f"top_k {top_k}: give 1 to 50")
-        filters = Filters(outlet=(outlet or "").strip() or None, since=(since or "").strip() or None, until=(until or "").strip() or None)
-        return build_engine(self.library, mode=mode, top_k=top_k, filters=filters)
+        return build_engine(self.library, mode=mode, top_k=top_k, filters=narrowed(since, until, outlet))
 
     def ask(self, question: str, top_k: int | None = None, since: str | None = None, until: str | None = None,
             outlet: str | None = None, mode: str | None = None) -> dict:
@@ -80,7 +79,7 @@ class Desk:
 
     def timeline(self, subject: str, since: str | None = None, until: str | None = None, outlet: str | None = None) -> list[dict]:
         self.library.refresh()
-        entries = timeline(self.library, subject, Filters(outlet=(outlet or "").strip() or None, since=since or None, until=until or None))
+        entries = timeline(self.library, subject, narrowed(since, until, outlet))
         return [c.public(paths=False) for c in entries]
 
     def briefing(self, since: str | None = None, until: str | None = None, topic: str | None = None, limit: int = 10) -> Briefing:
@@ -99,9 +98,14 @@ class Desk:
         return [without_paths(e) for e in event_list(self.library.manifest, single=single, since=window.since, until=window.until)]
 
     def stories(self, single: bool = False) -> list[dict]:
-        return [without_paths(s) for s in story_list(self.library.manifest, single=single)]
+        return story_list(self.library.manifest, single=single)  # a story's articles carry no path
+
+
+def narrowed(since: str | None, until: str | None, outlet: str | None) -> Filters:
+    """The filters a caller's dates and outlet give (blank ones are none); a bad date is an InputError."""
+    return Filters(outlet=(outlet or "").strip() or None, since=(since or "").strip() or None, until=(until or "").strip() or None)
 
 
 def without_paths(group: dict) -> dict:
-    """A story or event as `stories --json` / `events --json` list it, less where the files lie."""
+    """An event as `events --json` lists it, less where the files lie."""
     return {**group, "articles": [{k: v for k, v in a.items() if k != "path"} for a in group["articles"]]}
