@@ -132,6 +132,11 @@ async def use_tools(client: Client) -> tuple[set[str], object, object]:
         tools = {t.name for t in (await client.list_tools()).tools}
         answer = await client.call_tool("ask", {"question": FERRY})
         hits = await client.call_tool("search", {"query": "Lindholm ferry storm", "k": 2})
+        # a broken argument is the tool's error, on one line naming it; the store is untouched
+        bad = await client.call_tool("brief", {"since": "yesterday"})
+        assert bad.is_error and "since 'yesterday' is not a date" in bad.content[0].text and "\n" not in bad.content[0].text.strip()
+        missing = await client.call_tool("get_article", {"article_id": "nothing-here"})
+        assert missing.is_error and "'nothing-here': no stored article" in missing.content[0].text
         return tools, answer, hits
 
 
