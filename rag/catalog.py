@@ -183,8 +183,14 @@ class Catalog:
             self.run_many("DELETE FROM unclean WHERE article_id = ?", [(i,) for i in ids])
 
     def _place_event(self, article_id: str, found: Signature, story_id: str):
-        """Inside a commit's transaction: place the article in its event (rag.events.place) and index its names."""
-        event = place_event(found, article_id, story_id, self)
+        """Inside a commit's transaction: place the article in its event (rag.events.place), move there the candidates
+        it takes (each with its story's copies) and index its names."""
+        event, moved = place_event(found, article_id, story_id, self)
+        for other in moved:
+            story = self.run("SELECT story_id FROM story_of WHERE article_id = ?", (other,)).fetchone()
+            story = story[0] if story else other
+            self.run("UPDATE event_of SET event_id = ? WHERE article_id IN (?, ?) OR article_id IN "
+                     "(SELECT article_id FROM story_of WHERE story_id = ?)", (event, other, story, story))
         self._forget_event(article_id)
         self.run("INSERT INTO event_of VALUES (?, ?, ?, ?)", (article_id, event, found.day, json.dumps(found.__dict__)))
         self.run_many("INSERT INTO event_names VALUES (?, ?, ?)", [(k, found.day, article_id) for k in found.names])

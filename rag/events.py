@@ -5,7 +5,13 @@ Each article is placed once, at ingest, inside its own commit: candidates are th
 rarest names within LIVE_DAYS of its date (an index in the manifest, so the cost per article does not grow with the
 store), and each candidate event is scored by what the article shares with its members there: the meaning of their
 openings (the first chunk's vector, which ingest computes anyway), the names both hold, and the lead names one holds
-and the other never mentions (another fighter, another victim, another ship: a look-alike event)."""
+and the other never mentions (another fighter, another victim, another ship: a look-alike event).
+
+A placement is revised only where a later article shows it wrong, and only among that article's candidates: a
+candidate that scores better with the new article's event than with the rest of its own (as far as the candidates
+show them) moves over, with its story. Without this, the first article of a look-alike event that joined the older
+one on one pair's evidence stays there, and the rest of its event follows it. Scoring candidates with each other
+costs at most MAX_CANDIDATES squared pairs, whatever the store holds."""
 import base64
 import math
 import re
@@ -28,7 +34,7 @@ REFERENCE = 1000  # articles a name's frequency is read against: a name in one o
 # A name more articles hold is not looked up: its rows grow with the store (undated articles have no window to narrow
 # them), and it weighs little. At 100k articles, probing such names took placement from 4.5 ms (10k) to 8.5 ms.
 PROBE_MOST = 1000
-FORMAT = f"1-{SAME_EVENT}-{MISSING_WEIGHT}-{LEAD_SENTENCES}-{LIVE_DAYS}-{PROBE_KEYS}-{MAX_CANDIDATES}-{PROBE_MOST}"
+FORMAT = f"2-{SAME_EVENT}-{MISSING_WEIGHT}-{LEAD_SENTENCES}-{LIVE_DAYS}-{PROBE_KEYS}-{MAX_CANDIDATES}-{PROBE_MOST}"
 
 CAPITALISED = re.compile(r"\b([A-Z][\w'’\-]*(?:\s+(?:of|de|del|la|van|von|bin|al)?\s*[A-Z][\w'’\-]*)*)")
 OPENS = re.compile(r"(?:[.!?]['\"”’)]*\s+|\n\s*|^\s*)['\"“‘(]?$")  # what precedes a word that opens a sentence
@@ -111,11 +117,12 @@ def cosines(found: Signature, others: list[Signature]) -> list[float]:
     return out
 
 
-def place(found: Signature, article_id: str, story_id: str, catalog) -> str:
+def place(found: Signature, article_id: str, story_id: str, catalog) -> tuple[str, list[str]]:
     """The event of an article about to be committed: its story's, when a copy of it is stored; else the candidate
-    event it scores best with, at SAME_EVENT or more; else one of its own (named by the article's id)."""
+    event it scores best with, at SAME_EVENT or more; else one of its own (named by the article's id). With it, the
+    candidates that move into that event (rag.events.taken)."""
     if story_id != article_id and (event := catalog.event_of_story(story_id, article_id)):
-        return event
+        return event, []
     own = set(found.names)
     frequency = catalog.name_frequencies(found.names)
     lead = set(found.lead)
@@ -125,14 +132,45 @@ def place(found: Signature, article_id: str, story_id: str, catalog) -> str:
     # Names only candidates hold weigh in their side of the Dice score: their frequencies are read once, together.
     frequency.update(catalog.name_frequencies(sorted({k for _, theirs in candidates.values() for k in theirs.names} - own)))
     idf = {k: weight(n + (k in own)) for k, n in frequency.items()}
+    placed = list(candidates.items())
+    signatures = [theirs for _, (_, theirs) in placed]
+    scored = [score(found, theirs, idf, cosine) for theirs, cosine in zip(signatures, cosines(found, signatures))]
     members = defaultdict(list)
-    placed = list(candidates.values())
-    for (event, theirs), cosine in zip(placed, cosines(found, [theirs for _, theirs in placed])):
-        members[event].append(score(found, theirs, idf, cosine))
+    for (_, (event, _)), s in zip(placed, scored):
+        members[event].append(s)
     best = max(members.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0]), default=None)
-    if best is not None and sum(best[1]) / len(best[1]) >= SAME_EVENT:
-        return best[0]
-    return article_id
+    event = best[0] if best is not None and sum(best[1]) / len(best[1]) >= SAME_EVENT else article_id
+    return event, taken(event, placed, scored, idf)
+
+
+def taken(event: str, placed: list[tuple[str, tuple[str, Signature]]], scored: list[float], idf: dict[str, float]) -> list[str]:
+    """The candidates ((article id, (event, signature)), each scored with the new article) that move into its event:
+    those scoring SAME_EVENT or more with it whose mean score with that event's members among the candidates (the new
+    article included) is SAME_EVENT or more and above their mean with their own event's other members there
+    (SAME_EVENT where there are none). A move counts in the next candidate's means, as a placement would."""
+    events = [e for _, (e, _) in placed]
+    if all(s < SAME_EVENT or e == event for s, e in zip(scored, events)):
+        return []
+    vectors = [unpack(theirs.vector) if theirs.vector else None for _, (_, theirs) in placed]
+    pairs: dict[tuple[int, int], float] = {}
+
+    def pair(i: int, j: int) -> float:
+        if (i, j) not in pairs:
+            cosine = float(vectors[i] @ vectors[j]) if vectors[i] is not None and vectors[j] is not None else 0.0
+            pairs[i, j] = pairs[j, i] = score(placed[i][1][1], placed[j][1][1], idf, cosine)
+        return pairs[i, j]
+
+    moved = []
+    for i, (article_id, _) in enumerate(placed):
+        if events[i] == event or scored[i] < SAME_EVENT:
+            continue
+        joined = [scored[i]] + [pair(i, j) for j, e in enumerate(events) if e == event and j != i]
+        left = [pair(i, j) for j, e in enumerate(events) if e == events[i] and j != i]
+        there = sum(joined) / len(joined)
+        if there >= SAME_EVENT and there > (sum(left) / len(left) if left else SAME_EVENT):
+            events[i] = event
+            moved.append(article_id)
+    return moved
 
 
 def best_first(date: str, length: int, article_id: str) -> tuple:
