@@ -364,6 +364,10 @@ class Extractive:
         timely = timely + TYPE_BONUS * np.array([names_time(when, t) for t in texts])
         prior = prior + timely  # so the sentences of the right time are among those embedded
         wants = read_question(question) if kind.name in (LOOKUP.name, "list") else Asked()
+
+        def outlet_of(j: int) -> str:
+            return passages[candidates[j][0]].meta.get("outlet") or ""
+
         answering = np.zeros(len(texts), dtype=bool)
         if wants.wants or wants.focus or wants.attribute:
             # The sentence that names what a lookup asks for is often not among those closest to its wording ("Interior
@@ -371,7 +375,7 @@ class Extractive:
             # signals, those that name it are embedded whatever the shortlist.
             cheap = prior + OVERLAP_WEIGHT * weighted_overlap(subject, texts)
             wide = [int(j) for j in np.argsort(-np.where(ok, cheap, -np.inf), kind="stable")[:ANSWER_SHORTLIST] if ok[j]]
-            given = dict(zip(wide, holds(wants, question, [texts[j] for j in wide])))
+            given = dict(zip(wide, holds(wants, question, [texts[j] for j in wide], [outlet_of(j) for j in wide])))
             answering[wide] = [bool(given[j]) for j in wide]
             extra = extra + [j for j in wide if answering[j]]
         score, cos, typed, vecs = self.scored(question, subject, qvec, texts, prior, self.shortlist and self.shortlist * kind.wider, titles, extra)
@@ -402,7 +406,7 @@ class Extractive:
             # A lookup is answered by a sentence that names what it asks for (someone for "who", an amount for "how
             # much"), not by the best restatement of its premise; when none near the best does, the articles don't say.
             shown = [int(j) for j in np.flatnonzero(np.isfinite(score)) if j not in given]
-            given.update(zip(shown, holds(wants, question, [texts[j] for j in shown])))
+            given.update(zip(shown, holds(wants, question, [texts[j] for j in shown], [outlet_of(j) for j in shown])))
             answering = np.array([bool(given.get(j)) and np.isfinite(score[j]) for j in range(len(texts))])
             # "the capital of Australia", "how many jobs": a sentence (with the one it continues) that does not speak of a
             # capital, of jobs, does not give it. (What "what technique" asks about is looser: "Flow Matching Technology".)

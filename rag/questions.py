@@ -58,6 +58,11 @@ MONEY_WORDS = (r"cost|costs|costing|pay|paid|pays|paying|price|priced|worth|spen
                r"charge|charged|earn|earned|sell|sold|buy|bought|value|valued|revenue|salary|budget|fund|funding|invest|"
                r"invested|owe|owed|fee|damages|severance|compensation")
 TITLE_NOUNS = set("title name names nickname slogan motto hashtag headline".split())
+# A work's title is written as one ('Half Life: Alyx') or tagged as a work; the people and places of a sentence about an
+# EP ("with producer John Shanks (Bon Jovi, ...)") are not its title.
+WORK_NOUNS = set("""album ep single song track record film movie documentary book novel memoir game show series episode
+podcast play musical opera painting poem""".split())
+WORKS = frozenset({"WORK_OF_ART", "PRODUCT", "EVENT", "LAW", "TITLE"})  # TITLE: a quoted title (holds)
 # Words that say only what kind of thing is asked for: the entity kind checks them, no word of the answer need echo them.
 KIND_WORDS = set("name names title number amount date time year place location person".split())
 LEXICON = PERSON_NOUNS | PLACE_NOUNS | GROUP_NOUNS | TIME_NOUNS | NUMBER_NOUNS | MONEY_NOUNS | TITLE_NOUNS
@@ -85,6 +90,8 @@ def singular(word: str) -> str:
     word = re.sub(r"['’]s$", "", word)
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")) and len(word) > 4:  # passes, dishes, matches, taxes
+        return word[:-2]
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
 
 
@@ -151,6 +158,10 @@ def kind_of_phrase(question: str, start: int, head_first: bool = False) -> tuple
     if not common:
         return frozenset(), ""
     head = common[0] if head_first else common[-1]
+    if not head_first and not kind_of_noun(head) and head not in PERCENT_NOUNS | {"rate"}:
+        # The tagger reads some verbs as nouns ("which State Department official overheard Trump"): the last noun of a
+        # known kind is the head then.
+        head = next((w for w in reversed(common) if kind_of_noun(w)), head)
     if head in PERCENT_NOUNS or (head == "rate" and len(common) > 1 and common[-2] in PERCENT_RATES):
         return frozenset({"PERCENT"}), head
     return kind_of_noun(head), head
@@ -170,6 +181,8 @@ def read(question: str) -> Asked:
             # group of WeWork employees"): the last noun before any "of", a hyphenated compound's parts left out.
             phrase = before_of(nouns(question, m.start(2)))
             common = [w for k, (w, pos) in enumerate(phrase) if pos == "NOUN" and "-" not in (phrase[k - 1][0] if k else "", phrase[k + 1][0] if k + 1 < len(phrase) else "")]
+            if attribute == "title" and set(re.findall(r"[a-z]+", rest)[:10]) & WORK_NOUNS:
+                return Asked(WORKS)
             return Asked(frozenset(PEOPLE) if common and kind_of_noun(common[-1]) == PEOPLE else frozenset(NAMED))
         kind = kind_of_noun(attribute)
         # "the population of Hong Kong" must be spoken of ("one country, two systems" gives no population); "the number
@@ -192,9 +205,11 @@ def read(question: str) -> Asked:
     after = opening.start(2)
     if wh in ("who", "whom", "whose"):
         # "who is the chief executive of Boeing" asks for a person; "who won" may be a team or a country.
-        role = re.match(r"\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her)\s+([\w\s-]+?)(?:\s+(?:of|at|for|in|on|who|that)\b|[?,]|$)", rest)
-        person = (role and any(singular(w) in PERSON_NOUNS for w in role.group(1).split()[-3:])) or PERSON_VERB.match(rest)
-        return Asked(frozenset(PEOPLE if person else PEOPLE | GROUPS))
+        # ... and so does "who is PG&E's chief executive", "who is China's ambassador to Britain".
+        role = re.match(r"\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her|[\w.&-]+['’]s)\s+([\w\s-]+?)(?:\s+(?:of|at|for|in|on|who|that)\b|[?,]|$)", rest)
+        held = [singular(w) for w in role.group(1).split()[-3:] if singular(w) in PERSON_NOUNS] if role else []
+        person = held or PERSON_VERB.match(rest)
+        return Asked(frozenset(PEOPLE if person else PEOPLE | GROUPS), noun=held[-1] if held else "")
     if wh == "when":
         return Asked(frozenset(TIMES))
     if wh == "where":
@@ -315,10 +330,42 @@ def source_only(name: str, text: str) -> bool:
     return re.search(attributed, text) is not None and re.search(rf"\b{n}\b", rest) is None
 
 
-def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
+ROLE_SHORT = {"executive": "ceo|chief executive", "officer": "ceo|cfo|coo|cto", "president": "president|pres", "representative": "rep",
+              "senator": "sen", "governor": "gov", "secretary": "secretary|sec"}
+
+
+def titled(name: str, text: str, role: str) -> bool:
+    """Whether a sentence gives someone the role a question asks about, beside their name ("company CEO Andy Vesey",
+    "Jack Buser, director for games at Google"): such a person is who the question asks for, though only quoted."""
+    if not role:
+        return False
+    title = ROLE_SHORT.get(role, re.escape(role))
+    n = re.escape(name)
+    return re.search(rf"\b(?:{title})s?\.?\s+(?:[A-Z][\w.&'’-]*\s+){{0,2}}{n}\b|\b{n},\s+(?:[\w&.'’-]+\s+){{0,3}}?(?:{title})s?\b", text, re.I) is not None
+
+
+def squeezed(name: str) -> str:
+    return re.sub(r"\W+", "", name.lower())
+
+
+# "$22.6bn", "$5M", "$10-a-month", "a 48-year-old" (the case matters: a "4K" screen is no amount)
+MAGNITUDE = re.compile(r"a|an|per|k|m|M|mn|bn|Bn|BN|b|B|tn|trn|million|billion|trillion|(?:second|minute|hour|day|week|month|year)s?")
+
+
+def glued(text: str, counted: tuple) -> str:
+    """text without the figures that are part of a word ("4K-ready", "a 3-pointer", "5G"): no count or amount, unless
+    the word is a unit or what is counted ("a 30-point game", "a 12-vehicle pileup")."""
+    def keep(m: re.Match) -> str:
+        word = m.group(1)
+        return m.group(0) if UNIT.fullmatch(word) or singular(word.lower()) in counted or MAGNITUDE.fullmatch(word) else " "
+    return re.sub(r"(?<![\w.,])\d[\d,.]*-?([A-Za-z]+)\b", keep, text)
+
+
+def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | None = None) -> list[list[str]]:
     """What each text gives of what the question asks for: the entities of the wanted kind that the question does not
     name (or, for numbers, the figures it does not hold); [] for a text that does not answer. A question that asks
-    for no kind of thing is answered by any text (the text itself standing as the answer)."""
+    for no kind of thing is answered by any text (the text itself standing as the answer). outlets: each text's
+    outlet, which names who reports, not what was asked ("News Nation tried to find out ..." names no mall)."""
     from .entities import entities
 
     found_all: list[list[str]] = [[t] for t in texts]
@@ -334,15 +381,20 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
             names = [t for t in new_entities(question, found[j], asked.wants)
                      if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))
                      # someone asked about who is not asked for what was said is not the one quoted saying it
-                     and not (asked.wants == PEOPLE and not about_saying and source_only(t, text))
+                     # (but the one quoted is who holds the role asked about: "… ," company CEO Andy Vesey said)
+                     and not (asked.wants == PEOPLE and not about_saying and source_only(t, text) and not titled(t, text, asked.noun))
                      # an amount of money names its currency: "more than 6 million Sentra vehicles" is tagged MONEY
-                     and not (t in money[j] and not priced(t, text))]
+                     and not (t in money[j] and not priced(t, text))
+                     and not (outlets and len(squeezed(t)) >= 4 and squeezed(outlets[j] or "").startswith(squeezed(t)))
+                     # (nor is a "4K" screen, or the "3" of "a 3-pointer")
+                     and not (t[:1].isdigit() and (not re.search(r"\d", glued(t, asked.counted)) or re.fullmatch(r"\d[\d,.]*", t)
+                                                   and t not in re.findall(r"\d[\d,.]*\d|\d", glued(text, asked.counted))))]
             # The recogniser misses some figures ("0.24", "1080p", "24-17"): any the question does not hold will do, and
             # for an amount of money one with its currency.
             # ... but not one the recogniser read as something else: a date, a sum of money for "how many subscribers",
             # a distance ("3,200 miles") for "how many moons".
             dates = " ".join(t for label, t in found[j] if label in (TIMES | NUMBERS) - asked.wants - {"CARDINAL"})
-            numbers = [n for n in re.findall(rf"\d(?:[\d,.]*\d)?|\b(?:{SPELLED})\b", NOT_A_COUNT.sub(" ", text), re.I)
+            numbers = [n for n in re.findall(rf"\d(?:[\d,.]*\d)?|\b(?:{SPELLED})\b", glued(NOT_A_COUNT.sub(" ", text), asked.counted), re.I)
                        if n not in question_numbers and n not in dates
                        and not (asked.wants.isdisjoint(TIMES) and re.fullmatch(r"(?:19|20)\d\d", n))] if asked.numeric and not names else []
             if numbers and asked.wants <= MONEY and not CURRENCY.search(text):
@@ -355,6 +407,8 @@ def holds(asked: Asked, question: str, texts: list[str]) -> list[list[str]]:
             filed = DATELINE.match(text)
             if filed:
                 names = [t for t in names if t not in text[:filed.end()] or t in text[filed.end():]]
+            if "TITLE" in asked.wants:
+                names += [q for q in re.findall(r"(?:^|\W)['‘\"“]([A-Z][^'’\"”]{1,60})['’\"”](?!\w)", text) if q.lower() not in question.lower()]
             found_all[j] = names or numbers or clock
     return found_all
 

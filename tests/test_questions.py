@@ -198,3 +198,44 @@ def test_a_name_ending_in_a_single_letter_is_known_by_its_longest_word():
     # "e" is in any text; "mustang" is not
     assert subject("How much horsepower does the Mach E make?")[0][0] == "mach"
     assert coverage(subject("How fast is the Ford Mustang Mach E?"), "The Audi e-tron Sportback is an electric coupe.") < 0.6
+
+
+def test_a_role_after_a_possessive_asks_for_a_person_and_the_one_quoted_in_it_answers():
+    assert read("Who is PG&E's chief executive?").wants == PEOPLE
+    assert read("Who is China's ambassador to Britain who warned Beijing?").wants == PEOPLE
+    ceo = "Who is PG&E's chief executive?"
+    assert gives(ceo, "“We won’t roll the dice on public safety,” company CEO Andy Vesey said.") == ["Andy Vesey"]
+    # ... someone quoted in another role is not
+    assert gives("Who is the chief executive of Boeing?", "Emirates President Tim Clark, meanwhile, told reporters the deal was done.") == []
+
+
+def test_a_verb_read_as_a_noun_does_not_hide_the_person_asked_for():
+    assert read("Which State Department official overheard Trump talking to Sondland on the phone?").wants == PEOPLE
+
+
+def test_plurals_in_es_are_counted_by_their_singular():
+    assert read("How many passes did Joe Schobert intercept against Pittsburgh?").counted == ("pass",)
+
+
+def test_the_outlet_that_reports_is_not_what_was_asked():
+    q = "What is the name of the mall where the Delhi oxygen bar is located?"
+    said = "News Nation tried to find out about this initiative and landed on the mall's webpage."
+    assert holds(read(q), q, [said], ["News Nation"]) == [[]]
+    assert holds(read(q), q, [said], ["Reuters"]) == [["News Nation"]]
+
+
+def test_a_figure_that_is_part_of_a_word_is_no_count():
+    bundles = "How many Stadia Founder's Edition bundles has Google sold?"
+    assert gives(bundles, "Buyers will receive a controller and a 4K-ready Chromecast Ultra.") == []
+    assert gives("What was the final score of the rematch?", "It came down to a last-minute 3-pointer by Paul George.") == []
+    # ... but an amount with its magnitude and a figure with its unit are
+    assert gives("How much money is NASA requesting for its budget?", "NASA is requesting $22.6bn for next year.") != []
+    assert gives("How many points did Davis score in the game?", "Davis had a 34-point night.") != []
+
+
+def test_a_works_title_is_a_title_not_the_people_beside_it():
+    ep = "What is the title of the EP the Doobie Brothers plan to release?"
+    assert gives(ep, "Johnston told Billboard the band has been in the studio with producer John Shanks (Bon Jovi, "
+                     "Sheryl Crow), creating five songs for an EP the band plans to release next year.") == []
+    game = "What is the title of Valve's new virtual-reality Half-Life game?"
+    assert "Half Life: Alyx" in gives(game, "Developer Valve called 'Half Life: Alyx' \"a flagship VR game.\"")
