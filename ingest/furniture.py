@@ -7,7 +7,10 @@ The rules are phrasings news pages use for their furniture, matched case-insensi
 usually a paragraph of its own) or on a sentence inside a paragraph. They prefer precision: a prose sentence cut
 loses a fact, a furniture sentence kept is one more sentence the answerer has to pass over."""
 import re
+import unicodedata
 from dataclasses import replace
+from re import _constants as sre
+from re import _parser as sre_parse
 
 from newsdesk.rag.boilerplate import keyed_sentences
 from newsdesk.rag.text import STOPWORDS, sentences
@@ -325,14 +328,168 @@ OPENS = re.compile(r"^(?:tags|topics|related(?: stories| articles| coverage| lin
 ABOUT = re.compile(r"^about (?:the )?([^\W\d_][\w.&'’®-]*)(?: [\w.&'’®-]+){0,5}$", re.I)  # "About Acme Corp."
 
 
-def is_furniture_line(line: str) -> bool:
+# Each alternative of a rule is tried only on a line that holds one of the literal pieces of text no match of it can
+# lack ("newsletter", "subscribe", "photo"): most fit no line of most articles, and `re` spent about 4 µs on each of
+# 160 rules per line and sentence (10 ms an ECB+ article), where one scan of a line for all the literals at once (a
+# trie, SCAN) costs about 20 µs. The literals are read from the rules' own parse, so a rule changed or added needs
+# nothing here; an alternative none can be read from is tried on every line, as all were. Decisions are the same:
+# only alternatives that cannot match are skipped.
+
+# The only characters that `re`, ignoring case, matches to an ASCII letter other than that letter's own two cases
+# (every code point tried): folded to it, so that a literal found by `re` in a line is found in the folded line too.
+ODD_CASES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def folded(text: str) -> str:
+    return text.lower() if text.isascii() else text.translate(ODD_CASES).lower()
+
+
+def plain(ch: str) -> bool:
+    """A character that `re` matches, case ignored or not, only to itself or (an ASCII letter) to what folds like it."""
+    return ch.isascii() or (ch.lower() == ch == ch.upper() and unicodedata.category(ch)[0] in "PS")
+
+
+def rank(found: set[str]) -> tuple[int, int]:
+    return min(len(s.strip()) for s in found), -len(found)
+
+
+def needed(items) -> set[str] | None:
+    """Folded strings one of which is in the text of every match of parsed pattern items; None when there are none."""
+    best, run = None, ""
+
+    def offer(found: set[str] | None):
+        nonlocal best
+        # The longest shortest literal rules out the most lines (spaces aside: " a " is in most); then the fewest.
+        if found and (best is None or rank(found) > rank(best)):
+            best = found
+
+    for op, arg in items:
+        if op is sre.LITERAL and plain(chr(arg)):
+            run += chr(arg).lower()
+            continue
+        offer({run} if run else None)
+        run = ""
+        if op is sre.SUBPATTERN:
+            offer(needed(arg[-1]))
+        elif op is sre.BRANCH:
+            each = [needed(branch) for branch in arg[1]]
+            offer(None if None in each else set().union(*each))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            offer(needed(arg[2]))
+        elif op is sre.ATOMIC_GROUP:
+            offer(needed(arg))
+        elif op is sre.IN and all(kind is sre.LITERAL and plain(chr(c)) for kind, c in arg):
+            offer({chr(c).lower() for _, c in arg})
+    offer({run} if run else None)
+    return best
+
+
+def literals(rule: re.Pattern) -> set[str] | None:
+    try:
+        return needed(sre_parse.parse(rule.pattern, rule.flags))
+    except Exception:  # re's parser is private: a change in it leaves the rule tried everywhere, as before
+        return None
+
+
+def branches(rule: re.Pattern) -> list[re.Pattern]:
+    """The rule's top-level alternatives as rules of their own (a text matches the rule where it matches one): each is
+    tried only where its own literals are, and a rule's alternatives after `\\b` cost about 10 µs each per sentence."""
+    if rule.flags & re.X:
+        return [rule]
+    parts, depth, start, i, text = [], 0, 0, 0, rule.pattern
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 1
+        elif ch == "[":  # a class: up to its closing bracket (one right after "[" or "[^" is a member)
+            i += 2 if text.startswith("[^", i) else 1
+            i += text[i] == "]"
+            while text[i] != "]":
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    parts.append(text[start:])
+    try:
+        return [re.compile(part, rule.flags) for part in parts] if len(parts) > 1 else [rule]
+    except re.error:
+        return [rule]
+
+
+class Rules:
+    """Rules, split into their alternatives, each with the literals it needs."""
+
+    def __init__(self, rules: list[re.Pattern]):
+        self.rules = [branch for rule in rules for branch in branches(rule)]
+        self.always, self.masks = 0, {}  # bit i: self.rules[i]
+        for i, rule in enumerate(self.rules):
+            need = literals(rule)
+            if need is None:
+                self.always |= 1 << i
+            for s in need or ():
+                self.masks[s] = self.masks.get(s, 0) | 1 << i
+
+    def among(self, present: set[str]) -> list[re.Pattern]:
+        """The alternatives that can match a text holding these literals and no others of theirs, in their order."""
+        mask = self.always
+        for s in present:
+            mask |= self.masks.get(s, 0)
+        out = []
+        while mask:
+            bit = mask & -mask
+            out.append(self.rules[bit.bit_length() - 1])
+            mask ^= bit
+        return out
+
+
+def trie(strings: list[str]) -> str:
+    """A pattern of the strings as a trie, longer before shorter at each step: it matches the longest of them that
+    starts where it is tried, at the cost of a few steps of `re` (an alternation of 800 strings tries them all)."""
+    root: dict = {}
+    for string in strings:
+        node = root
+        for ch in string:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        steps = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if len(steps) == 1 and "" not in node:
+            return steps[0]
+        return "(?:" + "|".join(steps + [""] * ("" in node)) + ")" if steps else ""
+
+    return pattern(root)
+
+
+LINE_RULES, SENTENCE_RULES, END_RULES = Rules(LINE), Rules(SENTENCE), Rules(END)
+LITERALS = sorted({s for rules in (LINE_RULES, SENTENCE_RULES, END_RULES) for s in rules.masks})
+# At each position, the longest literal starting there; the literals it starts with are there too.
+SCAN = re.compile(f"(?=({trie(LITERALS)}))")
+STARTS = {s: {p for p in LITERALS if s.startswith(p)} for s in LITERALS}
+
+
+def present(text: str) -> set[str]:
+    """The literals of LITERALS in text."""
+    found: set[str] = set()
+    for s in set(SCAN.findall(folded(text))):
+        found |= STARTS[s]
+    return found
+
+
+def is_furniture_line(line: str, rules: list[re.Pattern] | None = None) -> bool:
+    """rules: those of LINE that can match the line (LINE_RULES.among), when known."""
     core = BULLET.sub("", line).strip()
-    return bool(core) and any(rule.search(core) for rule in LINE)
+    return bool(core) and any(rule.search(core) for rule in (LINE_RULES.among(present(core)) if rules is None else rules))
 
 
-def is_furniture_sentence(sentence: str) -> bool:
+def is_furniture_sentence(sentence: str, rules: list[re.Pattern] | None = None) -> bool:
     core = BULLET.sub("", sentence).strip()
-    return bool(core) and any(rule.search(core) for rule in SENTENCE)
+    return bool(core) and any(rule.search(core) for rule in (SENTENCE_RULES.among(present(core)) if rules is None else rules))
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:
@@ -364,7 +521,9 @@ def spans(text: str) -> list[tuple[int, int]]:
         else:
             found += related(text, listed)
             listed = []
-        if is_furniture_line(line) or stray(text, lines, n):
+        # A sentence's literals are among its line's: the rules that cannot match the line cannot match its sentences.
+        here = present(line)
+        if is_furniture_line(line, LINE_RULES.among(here)) or stray(text, lines, n):
             found.append((s, e))
             continue
         about = ABOUT.match(line.strip())
@@ -376,7 +535,8 @@ def spans(text: str) -> list[tuple[int, int]]:
         found += cards
         parts = sentences(line)
         last = n >= len(lines) - 4
-        cut = [(a, b) for a, b in parts if is_furniture_sentence(line[a:b]) or (last and any(r.search(line[a:b]) for r in END))]
+        rules, ends = SENTENCE_RULES.among(here), END_RULES.among(here) if last else []
+        cut = [(a, b) for a, b in parts if is_furniture_sentence(line[a:b], rules) or any(r.search(line[a:b]) for r in ends)]
         # A short paragraph half made of prompts is a promotion block when it opens with one, or when it stands among
         # the article's last lines (a bio, an offer): its other sentences ("Members get all of our content...") are too.
         block = cut and (cut[0] == parts[0] or last) and len(parts) <= 5 and 2 * len(cut) >= len(parts)

@@ -16,6 +16,7 @@ import base64
 import math
 import re
 from collections import defaultdict
+from functools import cache
 
 import numpy as np
 
@@ -88,23 +89,37 @@ def unpack(text: str) -> np.ndarray:
     return v / (np.linalg.norm(v) or 1.0)
 
 
+@cache  # placing an article weighs about 650 names, most of them of a few frequencies
 def weight(frequency: int) -> float:
     return math.log(1 + REFERENCE / max(frequency, 1))
 
 
-def score(a: Signature, b: Signature, idf: dict[str, float], cosine: float) -> float:
+class Weighed:
+    """A signature's names as a set, with their weight and its lead's under one idf: placing an article scores it with
+    up to MAX_CANDIDATES candidates and each candidate with up to as many others, and these were worked out again for
+    every pair."""
+
+    __slots__ = ("names", "total", "lead", "lead_total")
+
+    def __init__(self, found: Signature, idf: dict[str, float]):
+        self.names = set(found.names)
+        self.total = sum(idf.get(k, 0.0) for k in self.names)
+        self.lead = found.lead
+        self.lead_total = sum(idf.get(k, 0.0) for k in found.lead)
+
+
+def score(a: Weighed, b: Weighed, idf: dict[str, float], cosine: float) -> float:
     """How surely two articles report one event: the mean of their openings' cosine (rag.events.cosines) and the
     weighted share of names they hold together (Dice), less MISSING_WEIGHT times the mean share of each one's lead
     names the other lacks."""
-    na, nb = set(a.names), set(b.names)
-    wa, wb = sum(idf.get(k, 0.0) for k in na), sum(idf.get(k, 0.0) for k in nb)
+    na, nb = a.names, b.names
+    wa, wb = a.total, b.total
     dice = 2 * sum(idf.get(k, 0.0) for k in na & nb) / (wa + wb) if wa + wb else 0.0
 
-    def missing(lead: list[str], other: set[str]) -> float:
-        total = sum(idf.get(k, 0.0) for k in lead)
+    def missing(lead: list[str], total: float, other: set[str]) -> float:
         return sum(idf.get(k, 0.0) for k in lead if k not in other) / total if total else 0.0
 
-    return (cosine + dice) / 2 - MISSING_WEIGHT * (missing(a.lead, nb) + missing(b.lead, na)) / 2
+    return (cosine + dice) / 2 - MISSING_WEIGHT * (missing(a.lead, a.lead_total, nb) + missing(b.lead, b.lead_total, na)) / 2
 
 
 def cosines(found: Signature, others: list[Signature]) -> list[float]:
@@ -134,19 +149,22 @@ def place(found: Signature, article_id: str, story_id: str, catalog) -> tuple[st
     idf = {k: weight(n + (k in own)) for k, n in frequency.items()}
     placed = list(candidates.items())
     signatures = [theirs for _, (_, theirs) in placed]
-    scored = [score(found, theirs, idf, cosine) for theirs, cosine in zip(signatures, cosines(found, signatures))]
+    weighed = [Weighed(theirs, idf) for theirs in signatures]
+    mine = Weighed(found, idf)
+    scored = [score(mine, theirs, idf, cosine) for theirs, cosine in zip(weighed, cosines(found, signatures))]
     members = defaultdict(list)
     for (_, (event, _)), s in zip(placed, scored):
         members[event].append(s)
     best = max(members.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0]), default=None)
     event = best[0] if best is not None and sum(best[1]) / len(best[1]) >= SAME_EVENT else article_id
-    return event, taken(event, placed, scored, idf)
+    return event, taken(event, placed, scored, weighed, idf)
 
 
-def taken(event: str, placed: list[tuple[str, tuple[str, Signature]]], scored: list[float], idf: dict[str, float]) -> list[str]:
-    """The candidates ((article id, (event, signature)), each scored with the new article) that move into its event:
-    those scoring SAME_EVENT or more with it whose mean score with that event's members among the candidates (the new
-    article included) is SAME_EVENT or more and above their mean with their own event's other members there
+def taken(event: str, placed: list[tuple[str, tuple[str, Signature]]], scored: list[float], weighed: list[Weighed],
+          idf: dict[str, float]) -> list[str]:
+    """The candidates ((article id, (event, signature)), each scored with the new article and Weighed) that move into
+    its event: those scoring SAME_EVENT or more with it whose mean score with that event's members among the candidates
+    (the new article included) is SAME_EVENT or more and above their mean with their own event's other members there
     (SAME_EVENT where there are none). A move counts in the next candidate's means, as a placement would."""
     events = [e for _, (e, _) in placed]
     if all(s < SAME_EVENT or e == event for s, e in zip(scored, events)):
@@ -157,7 +175,7 @@ def taken(event: str, placed: list[tuple[str, tuple[str, Signature]]], scored: l
     def pair(i: int, j: int) -> float:
         if (i, j) not in pairs:
             cosine = float(vectors[i] @ vectors[j]) if vectors[i] is not None and vectors[j] is not None else 0.0
-            pairs[i, j] = pairs[j, i] = score(placed[i][1][1], placed[j][1][1], idf, cosine)
+            pairs[i, j] = pairs[j, i] = score(weighed[i], weighed[j], idf, cosine)
         return pairs[i, j]
 
     moved = []

@@ -177,6 +177,28 @@ def test_lists_of_other_stories_and_press_release_furniture_are_cut():
     assert strip(f"{story}\nCatch up on the campaign with AP experts on our weekly politics podcast, “Ground Game.”") == story
 
 
+def test_rules_are_skipped_only_where_they_cannot_match():
+    from newsdesk.ingest import furniture
+
+    def every_rule(rules, text):
+        core = furniture.BULLET.sub("", text).strip()
+        return bool(core) and any(rule.search(core) for rule in rules)
+
+    lines = ["Sign up for our newsletter", "Follow us on Twitter and Instagram", "Photo: Reuters", "(Manu Fernandez/AP)",
+             "Read more: Tram line approved", "Share this story, choose your platform!", "Copyright 2019 Harbour Gazette",
+             "© 2019 Harbour Gazette. All rights reserved.", "Advertisement", "Michael Conroy, AP", "- Share Tweet Email",
+             "Kristi Noem is a staff writer at the Gazette.", "The studio declined to comment.", "He signed the bill.",
+             "Shares rose 4% and rivals may follow suit.", "Twitter said the photo was taken in 2018.", ""]
+    # re, ignoring case, matches "ſ" to s, "K" (Kelvin) to k and "İ", "ı" to i: a literal must be found through them too
+    odd = str.maketrans({"s": "ſ", "k": "\u212a", "i": "ı", "I": "İ"})
+    for line in lines:
+        for text in (line, line.upper(), line.swapcase(), line.translate(odd), line.upper().translate(odd)):
+            assert furniture.is_furniture_line(text) == every_rule(furniture.LINE, text), text
+            assert furniture.is_furniture_sentence(text) == every_rule(furniture.SENTENCE, text), text
+    # Found only through the folding: lower-casing alone leaves "ſ", and no literal of these rules is in "subſcribe".
+    assert furniture.is_furniture_line("Subſcribe") and furniture.is_furniture_sentence("Subſcribe") and furniture.is_furniture_line("Reuterſ")
+
+
 @pytest.fixture(scope="module")
 def measured():
     if not (PAGES / "ground-truth.json").exists():
