@@ -45,6 +45,10 @@ INFO_AT_MOST = 3  # sentences looked at for what a lookup asks for (2.4 ms each 
 # weight of 0.05 or 0.1 (0.45 at 0.2), the same for any length from 250 to 800 characters (measured before the
 # sentences a picked one leans on counted towards its words).
 LEAD_WEIGHT = 0.1
+CAUSE_WEIGHT = 0.1  # as much as a lead sentence or the wanted answer type
+CAUSE = re.compile(r"\b(?:because|due to|caused? by|causes?|causing|blamed? on|blames?|results? (?:of|from)|resulted from|as a "
+                   r"result|driven by|fuel(?:s|ed|led)|contribut\w+|stems? from|stemmed from|owing to|leads? to|led to|"
+                   r"the reason|reasons?|why|so that|in order to|prompt(?:s|ed)|trigger(?:s|ed))\b", re.I)
 LEAD_CHARS = 400
 # Embedding the candidate sentences was 90 % of an extractive answer's time (18 sentences, ~270 ms fp32 at the
 # median on 2 AVX2 cores). Only the sentences that rank best on the cheap signals (their passage's cosine, term
@@ -402,6 +406,10 @@ class Extractive:
             found = entities([texts[j] for j in shown])
             score[shown] += INFO_WEIGHT * np.array([min(len(new_entities(question, f, INFORMATIVE)), INFO_AT_MOST) / INFO_AT_MOST for f in found])
             score[shown] += LEAD_WEIGHT * np.array([candidates[j][1] < LEAD_CHARS for j in shown])
+            if kind.name == "explanation":
+                # An explanation is made of stated reasons: "farmers burn crop stubble, which contributes to the smog"
+                # answers "why is Delhi's air so bad" better than "Delhi's air wasn't always so bad".
+                score[shown] += CAUSE_WEIGHT * np.array([CAUSE.search(texts[j]) is not None for j in shown])
         if wants.wants or wants.focus or wants.attribute:
             # A lookup is answered by a sentence that names what it asks for (someone for "who", an amount for "how
             # much"), not by the best restatement of its premise; when none near the best does, the articles don't say.

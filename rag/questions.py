@@ -36,6 +36,7 @@ cyclist runner jockey buyer seller trader banker teenager worker employee staffe
 PLACE_NOUNS = set("""city town village country nation state province county region area district neighborhood neighbourhood
 island continent place location venue stadium arena street road port airport mountain river lake sea ocean park
 building hotel mall prison jail camp facility plant factory base border""".split())
+ANYONE = set("person people man woman men women boy girl child kid son daughter teenager resident".split())
 GROUP_NOUNS = set("""company firm team club carrier airline party agency network group bank university school college
 organization organisation outlet newspaper publication label studio brand retailer manufacturer automaker carmaker
 startup business union charity government ministry department court hospital broadcaster channel website platform
@@ -183,7 +184,11 @@ def read(question: str) -> Asked:
             common = [w for k, (w, pos) in enumerate(phrase) if pos == "NOUN" and "-" not in (phrase[k - 1][0] if k else "", phrase[k + 1][0] if k + 1 < len(phrase) else "")]
             if attribute == "title" and set(re.findall(r"[a-z]+", rest)[:10]) & WORK_NOUNS:
                 return Asked(WORKS)
-            return Asked(frozenset(PEOPLE) if common and kind_of_noun(common[-1]) == PEOPLE else frozenset(NAMED))
+            if common and kind_of_noun(common[-1]) == PEOPLE:
+                # "the name of the publicist who quit": who is named must be spoken of as one (a man, a girl could be
+                # anyone the sentence names)
+                return Asked(frozenset(PEOPLE), attribute=common[-1] if common[-1] not in ANYONE else "")
+            return Asked(frozenset(NAMED))
         kind = kind_of_noun(attribute)
         # "the population of Hong Kong" must be spoken of ("one country, two systems" gives no population); "the number
         # of", "the price of" (priced, costs) and "the date of" say only what kind of thing the answer is.

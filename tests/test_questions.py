@@ -239,3 +239,10 @@ def test_a_works_title_is_a_title_not_the_people_beside_it():
                      "Sheryl Crow), creating five songs for an EP the band plans to release next year.") == []
     game = "What is the title of Valve's new virtual-reality Half-Life game?"
     assert "Half Life: Alyx" in gives(game, "Developer Valve called 'Half Life: Alyx' \"a flagship VR game.\"")
+
+
+def test_the_name_of_someone_in_a_role_must_be_spoken_of_in_that_role():
+    assert read("What is the name of the publicist who quit before Prince Andrew's BBC interview?").attribute == "publicist"
+    assert read("What is the name of the hunter who caught plague?").attribute == "hunter"
+    # ... a man or a girl could be anyone the sentence names
+    assert read("What is the name of the 8-year-old girl rescued from the hotel?").attribute == ""
