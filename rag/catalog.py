@@ -187,8 +187,7 @@ class Catalog:
         it takes (each with its story's copies) and index its names."""
         event, moved = place_event(found, article_id, story_id, self)
         for other in moved:
-            story = self.run("SELECT story_id FROM story_of WHERE article_id = ?", (other,)).fetchone()
-            story = story[0] if story else other
+            story = self.story_of(other) or other
             self.run("UPDATE event_of SET event_id = ? WHERE article_id IN (?, ?) OR article_id IN "
                      "(SELECT article_id FROM story_of WHERE story_id = ?)", (event, other, story, story))
         self._forget_event(article_id)
@@ -256,8 +255,12 @@ class Catalog:
         found = {}
         for i in range(0, len(keys), 500):
             part = keys[i:i + 500]
-            found.update(tuple(r) for r in self.run(query.format(",".join("?" * len(part))), part))
+            found.update(self.tuples(query.format(",".join("?" * len(part))), part))
         return found
+
+    def tuples(self, query: str, params):
+        """The rows of query as plain tuples."""
+        return (tuple(r) for r in self.run(query, params))
 
     def newest_date(self) -> str | None:
         """The date of the newest dated live article (ISO), or None."""

@@ -383,6 +383,8 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
         about_saying = SAYING.search(question) is not None
         money = [{t for label, t in f if label == "MONEY"} for f in found]
         for j, text in enumerate(texts):
+            loose = glued(text, asked.counted)  # the text without figures that are part of a word
+            standing = set(re.findall(r"\d[\d,.]*\d|\d", loose))
             names = [t for t in new_entities(question, found[j], asked.wants)
                      if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))
                      # someone asked about who is not asked for what was said is not the one quoted saying it
@@ -393,13 +395,13 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
                      and not (outlets and len(squeezed(t)) >= 4 and squeezed(outlets[j] or "").startswith(squeezed(t)))
                      # (nor is a "4K" screen, or the "3" of "a 3-pointer")
                      and not (t[:1].isdigit() and (not re.search(r"\d", glued(t, asked.counted)) or re.fullmatch(r"\d[\d,.]*", t)
-                                                   and t not in re.findall(r"\d[\d,.]*\d|\d", glued(text, asked.counted))))]
+                                                   and t not in standing))]
             # The recogniser misses some figures ("0.24", "1080p", "24-17"): any the question does not hold will do, and
             # for an amount of money one with its currency.
             # ... but not one the recogniser read as something else: a date, a sum of money for "how many subscribers",
             # a distance ("3,200 miles") for "how many moons".
             dates = " ".join(t for label, t in found[j] if label in (TIMES | NUMBERS) - asked.wants - {"CARDINAL"})
-            numbers = [n for n in re.findall(rf"\d(?:[\d,.]*\d)?|\b(?:{SPELLED})\b", glued(NOT_A_COUNT.sub(" ", text), asked.counted), re.I)
+            numbers = [n for n in re.findall(rf"\d(?:[\d,.]*\d)?|\b(?:{SPELLED})\b", NOT_A_COUNT.sub(" ", loose), re.I)
                        if n not in question_numbers and n not in dates
                        and not (asked.wants.isdisjoint(TIMES) and re.fullmatch(r"(?:19|20)\d\d", n))] if asked.numeric and not names else []
             if numbers and asked.wants <= MONEY and not CURRENCY.search(text):
