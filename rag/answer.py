@@ -9,8 +9,8 @@ from .retrieve import Library
 from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
-from .entities import entities, past_tense
-from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, NUMBERS, TIMES, UNKNOWN, Asked, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, question_nouns, singular, speaks_of
+from .entities import entities, past_tense, plain
+from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, NUMBERS, PLACE_NOUNS, TIMES, UNKNOWN, Asked, beside, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, question_nouns, singular, speaks_of
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -422,13 +422,18 @@ class Extractive:
             for j in np.flatnonzero(answering) if wants.counted else []:
                 given[j] = [f for f in given[j] if not counts_another(f, texts[j], wants.counted, self.library.embedder.embed)]
                 answering[j] = bool(given[j])
-            for alternatives, at_least in (((wants.attribute,), ATTRIBUTE_SIMILAR), (wants.counted, FOCUS_SIMILAR)):
+            for alternatives, at_least in (((wants.attribute,), 2.0 if wants.literal else ATTRIBUTE_SIMILAR), (wants.counted, FOCUS_SIMILAR)):
                 if any(alternatives):
                     answering &= np.array([answering[j] and any(speaks_of(w, f"{texts[j - 1] if continues[j] else ''} {t}", self.library.embedder.embed, at_least)
                                                                 for w in alternatives if w) for j, t in enumerate(texts)])
             for noun in (wants.noun, *wants.focus):
                 if noun:
                     score += NOUN_BONUS * np.array([speaks_of(noun, t, self.library.embedder.embed) for t in texts])
+            if wants.noun in PLACE_NOUNS:
+                # ... and more for naming a place as that kind: "Delhi's Saket area", "Belmarsh prison"
+                asked_words = set(plain(question).split())
+                score += NOUN_BONUS * np.array([answering[j] and any(not set(plain(b).split()) <= asked_words for b in beside(t, wants.noun))
+                                                for j, t in enumerate(texts)])
             if wants.wants:
                 terms = term_weights(question, texts)
                 score += PROXIMITY_WEIGHT * np.array([proximity(terms, texts[j], given[j]) if answering[j] else 0.0 for j in range(len(texts))])
@@ -556,8 +561,9 @@ def before(when, date: str | None) -> bool:
 
 
 def names_time(when, text: str) -> bool:
-    """Whether a sentence names the date or year a question asks about (not "latest" or a span of days ago)."""
-    if when is None or when.latest:
+    """Whether a sentence names the date or year a question asks about (not "latest" or a span of days ago; "as of
+    June 30" is a date, named by a later article's "employed 12,500 people as of June 30")."""
+    if when is None:
         return False
     marks = re.findall(r"\b(?:19|20)\d\d\b|\b\d{1,2}\b|[a-z]{3,}", when.phrase.lower())
     marks = [m for m in marks if m.isdigit() or m[:3] in MONTHS]

@@ -42,6 +42,7 @@ organization organisation outlet newspaper publication label studio brand retail
 startup business union charity government ministry department court hospital broadcaster channel website platform
 app service provider supplier conference summit festival show fair expo tournament championship league race election
 award prize ceremony event convention forum album song film movie book series game magazine novel""".split())
+PEOPLES_NOUNS = set("country nation state party team group government union club".split())
 TIME_NOUNS = set("year date day month time season decade century week weekend hour night morning evening afternoon".split())
 NUMBER_NOUNS = set("""number amount total share percentage percent proportion fraction rate ratio score age height length
 distance speed temperature size population capacity range weight margin""".split())
@@ -52,7 +53,7 @@ PERCENT_NOUNS = set("share percentage percent proportion".split())
 PERCENT_RATES = set("growth unemployment inflation interest poverty approval mortality vacancy participation tax turnout".split())
 UNIT = re.compile(r"(?:mile|kilometer|kilometre|km|meter|metre|feet|foot|inch|yard|pound|lb|kilogram|kg|gram|ton|tonne|"
                   r"gallon|liter|litre|barrel|acre|hectare|degree|calorie|watt|megawatt|gigawatt|byte|megabyte|gigabyte|"
-                  r"terabyte|mph|point|goal|run|yard)e?s?", re.I)
+                  r"terabyte|mph|kph|km/h|hp|horsepower|point|goal|run|yard)e?s?", re.I)
 MONEY_NOUNS = set("""price cost fee fine salary worth budget revenue profit loss sales value payment compensation bonus bail
 bond damages severance debt equity capital investment loan aid subsidy tax tariff fund funding money cash""".split())
 MONEY_WORDS = (r"cost|costs|costing|pay|paid|pays|paying|price|priced|worth|spend|spent|spending|raise|raised|fine|fined|"
@@ -85,6 +86,7 @@ class Asked:
     noun: str = ""  # the noun naming what is asked for ("which Austrian minister"): a sentence using it is likelier the answer
     attribute: str = ""  # "the capital of Australia": an answer must speak of the capital, not only name a city
     counted: tuple = ()  # "how many electric vehicle models": an answer must speak of one of these (vehicles)
+    literal: bool = False  # the attribute must be named, not only spoken of in close words ("the name of the ship")
 
 
 def singular(word: str) -> str:
@@ -141,7 +143,8 @@ def kind_of_noun(noun: str) -> frozenset:
     # The recogniser often tells places, buildings and organisations apart wrongly ("Hoa Lo prison", "Chaoyang
     # Hospital"): for a place or an organisation, a name of any of these kinds will do.
     if noun in PLACE_NOUNS or noun in GROUP_NOUNS:
-        return frozenset(NAMED - PEOPLE)
+        # ... but a people ("American", "Indian") names no airline, mall or company, only a country, party or team.
+        return frozenset(NAMED - PEOPLE) if noun in PEOPLES_NOUNS else frozenset(NAMED - PEOPLE - {"NORP"})
     if noun in TIME_NOUNS:
         return frozenset(TIMES)
     if noun in MONEY_NOUNS:
@@ -151,11 +154,17 @@ def kind_of_noun(noun: str) -> frozenset:
     return frozenset()
 
 
+SORTS = set("type kind sort form variety".split())  # "what type of cancer" asks for a cancer
+
+
 def kind_of_phrase(question: str, start: int, head_first: bool = False) -> tuple[frozenset, str]:
     """The kind of the thing the noun phrase at `start` names, and its head noun: its last common noun ("which
     Beijing hospital", "which University of Washington professor"), or with head_first its first ("the group of
     WeWork employees" is a group). No kind when the head is not a known kind of thing ("what discount")."""
-    common = [w for w, pos in nouns(question, start) if pos == "NOUN" and w != "of"]
+    phrase = nouns(question, start)
+    # "what share of young people": the share, not the people ("which University of Washington professor": no common
+    # noun before its "of", so the whole phrase)
+    common = [w for w, pos in before_of(phrase) if pos == "NOUN" and w not in SORTS] or [w for w, pos in phrase if pos == "NOUN" and w != "of"]
     if not common:
         return frozenset(), ""
     head = common[0] if head_first else common[-1]
@@ -188,6 +197,11 @@ def read(question: str) -> Asked:
                 # "the name of the publicist who quit": who is named must be spoken of as one (a man, a girl could be
                 # anyone the sentence names)
                 return Asked(frozenset(PEOPLE), attribute=common[-1] if common[-1] not in ANYONE else "")
+            if common and common[-1] not in KIND_WORDS:
+                # "the name of the surplus ship", "of the Saket mall": a thing's name is no one's ("Esper announced ...")
+                # nor a people's ("a surplus American ship"), and it is given beside the word ship or mall ("maritime
+                # claims" is close to a ship, and names none).
+                return Asked(frozenset(NAMED - PEOPLE - {"NORP"}), attribute=common[-1], literal=True)
             return Asked(frozenset(NAMED))
         kind = kind_of_noun(attribute)
         # "the population of Hong Kong" must be spoken of ("one country, two systems" gives no population); "the number
@@ -218,6 +232,9 @@ def read(question: str) -> Asked:
     if wh == "when":
         return Asked(frozenset(TIMES))
     if wh == "where":
+        # "where did US crude end up", "where did the Dow close": a price, a level or a standing will do as well.
+        if re.search(r"\b(?:end(?:s|ed)? up|clos(?:e|es|ed)|settl(?:e|es|ed)|finish(?:es|ed)?|stand|stood|rank(?:s|ed)?)\b", rest):
+            return Asked(frozenset(PLACES | {"ORG"} | NUMBERS | {"ORDINAL"}), numeric=True)
         return Asked(frozenset(PLACES | {"ORG"}), numeric=True)
     if wh == "how":
         m = re.match(r"\s+(many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy|wide)\b(.*)", rest)
@@ -282,7 +299,9 @@ def priced(amount: str, text: str) -> bool:
     return bool(MONEY_WORD.search(amount) or (at >= 0 and MONEY_WORD.search(" ".join(text[at + len(amount):].split()[:4]))))
 
 
-NOT_A_COUNT = re.compile(r"\b(?:no|any|some|every|each|the|this|that|which)\s+one\b|\bone\s+(?:of|another)\b", re.I)  # "no one knows"
+# "no one knows"; "two people familiar with the matter" are sources, not a count
+NOT_A_COUNT = re.compile(r"\b(?:no|any|some|every|each|the|this|that|which)\s+one\b|\bone\s+(?:of|another)\b|"
+                         r"\b\w+\s+(?:people|persons|sources|officials)\s+(?:familiar|close|briefed|with (?:direct )?knowledge)\b", re.I)
 NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|"
                     r"million|billion|half|third|quarter)\b", re.I)
 CLOCK = re.compile(r"\b(?:at|by|until|from|before|after)\s+(?:\d{1,2}(?::\d\d)?|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -305,6 +324,8 @@ def new_entities(question: str, found: tuple, labels: frozenset) -> list[str]:
     out = []
     for label, text in found:
         name = plain(text)
+        if re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?\.?", text):  # "U.S." is the question's "US"
+            name = text.replace(".", "").lower()
         if (label in labels and name and name not in asked and not set(name.split()) <= asked_words
                 and not (label == "PERSON" and name.split()[-1] in asked_words)):
             out.append(text)
@@ -349,6 +370,25 @@ def titled(name: str, text: str, role: str) -> bool:
     return re.search(rf"\b(?:{title})s?\.?\s+(?:[A-Z][\w.&'’-]*\s+){{0,2}}{n}\b|\b{n},\s+(?:[\w&.'’-]+\s+){{0,3}}?(?:{title})s?\b", text, re.I) is not None
 
 
+# Offices a sentence may name someone by: "Afghan President Ashraf Ghani" holds no office a question asks for by another
+# ("which Taliban commanders"). Roles any office holder may fill (official, leader, executive) are never another's.
+OFFICES = set("""president minister secretary senator governor mayor ambassador chancellor premier king queen prince princess
+pope judge general commander chairman chairwoman ceo congressman congresswoman coach""".split())
+# ... and offices that are one ("Foreign Secretary Dominic Raab" is a minister)
+ALIKE = {r: family for family in ({"minister", "secretary", "chancellor", "premier"}, {"general", "commander"}) for r in family}
+SHORTENED = {"sen": "senator", "gov": "governor", "gen": "general", "rep": "representative", "pres": "president"}
+
+
+def another_office(name: str, text: str, role: str) -> bool:
+    """Whether a sentence gives someone an office other than the one a question asks about, by the title before their
+    name: the Afghan president is not one of the Taliban commanders freed."""
+    if role not in OFFICES or titled(name, text, role):
+        return False
+    m = re.search(rf"\b([A-Za-z]+)\.?\s+{re.escape(name)}\b", text)
+    title = m and SHORTENED.get(m.group(1).lower(), m.group(1).lower())
+    return bool(title) and title in OFFICES and title != role and not {title, role} <= ALIKE.get(role, set())
+
+
 def squeezed(name: str) -> str:
     return re.sub(r"\W+", "", name.lower())
 
@@ -371,7 +411,7 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
     name (or, for numbers, the figures it does not hold); [] for a text that does not answer. A question that asks
     for no kind of thing is answered by any text (the text itself standing as the answer). outlets: each text's
     outlet, which names who reports, not what was asked ("News Nation tried to find out ..." names no mall)."""
-    from .entities import entities
+    from .entities import entities, plain
 
     found_all: list[list[str]] = [[t] for t in texts]
     if asked.wants:
@@ -384,12 +424,15 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
         money = [{t for label, t in f if label == "MONEY"} for f in found]
         for j, text in enumerate(texts):
             loose = glued(text, asked.counted)  # the text without figures that are part of a word
+            idiomless, label_of = NOT_A_COUNT.sub(" ", text), {t: label for label, t in found[j]}
             standing = set(re.findall(r"\d[\d,.]*\d|\d", loose))
             names = [t for t in new_entities(question, found[j], asked.wants)
                      if not (asked.wants == PEOPLE and len(t.split()) == 1 and t not in surnames and not speaker(t, text))
                      # someone asked about who is not asked for what was said is not the one quoted saying it
                      # (but the one quoted is who holds the role asked about: "… ," company CEO Andy Vesey said)
                      and not (asked.wants == PEOPLE and not about_saying and source_only(t, text) and not titled(t, text, asked.noun))
+                     and not (asked.wants == PEOPLE and another_office(t, text, asked.noun))
+                     and not (label_of.get(t) in NUMBERS and re.search(rf"\b{re.escape(t)}\b", idiomless) is None)
                      # an amount of money names its currency: "more than 6 million Sentra vehicles" is tagged MONEY
                      and not (t in money[j] and not priced(t, text))
                      and not (outlets and len(squeezed(t)) >= 4 and squeezed(outlets[j] or "").startswith(squeezed(t)))
@@ -414,10 +457,34 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
             filed = DATELINE.match(text)
             if filed:
                 names = [t for t in names if t not in text[:filed.end()] or t in text[filed.end():]]
+            if asked.wants >= PLACES and (asked.noun in PLACE_NOUNS or not asked.noun) and not names:
+                asked_words = set(plain(question).split())
+                names = [p for p in places(text, asked.noun) if not set(plain(p).split()) <= asked_words]
             if "TITLE" in asked.wants:
                 names += [q for q in re.findall(r"(?:^|\W)['‘\"“]([A-Z][^'’\"”]{1,60})['’\"”](?!\w)", text) if q.lower() not in question.lower()]
             found_all[j] = names or numbers or clock
     return found_all
+
+
+PLACE_RUN = r"((?:[A-Z][\w'’.&-]*\s+){0,3}[A-Z][\w'’&-]*)"
+
+
+def places(text: str, noun: str = "") -> list[str]:
+    """The names a sentence gives as places where the recogniser gives none (it misses "Kyiv" and "Belmarsh", and
+    reads "Woking" as a person): names after "in", "at", "near" ("having lunch with Sondland in Kyiv"), and names of
+    the kind of place asked for."""
+    found = re.findall(rf"\b(?:in|at|near|outside|inside)\s+(?:the\s+)?{PLACE_RUN}", text) + beside(text, noun)
+    return [f for f in dict.fromkeys(found) if f.split()[0].lower() not in CALENDAR | STOP | {"the"}]
+
+
+def beside(text: str, noun: str) -> list[str]:
+    """The names a sentence gives as a kind of place: "Belmarsh prison", "the town of Uglii", "Addison, a village
+    southwest of Ithaca" for a prison, a town, a village."""
+    if not noun:
+        return []
+    n = rf"(?i:{re.escape(noun)})"
+    return (re.findall(rf"{PLACE_RUN}\s+{n}s?\b", text) + re.findall(rf"\b{n}\s+of\s+{PLACE_RUN}", text)
+            + re.findall(rf"{PLACE_RUN},\s+an?\s+(?:[\w-]+\s+){{0,2}}{n}\b", text))
 
 
 WINDOW = 8  # words either side of an answer in which the question's words count as speaking of it
@@ -464,7 +531,11 @@ def counts_another(figure: str, text: str, counted: tuple, embed) -> bool:
         return False
     # The figure's own unit counts: "more than 300 miles" is no horsepower.
     after = re.findall(r"[A-Za-z][\w'-]*", figure) + re.findall(r"[A-Za-z][\w'-]*", text[at + len(figure):])[:3]
-    things = [w for w in after if re.fullmatch(r"[a-z][a-z-]*[^s]s", w) and w not in STOP]
+    # ... and so does a unit: "60 mph" measures no horsepower (though the words are close: 0.53).
+    units = [singular(w.lower()) for w in after if UNIT.fullmatch(w)]
+    if units and any(UNIT.fullmatch(c) for c in counted):
+        return not set(units) & {singular(c) for c in counted}
+    things = [w for w in after if (re.fullmatch(r"[a-z][a-z-]*[^s]s", w) or UNIT.fullmatch(w)) and w not in STOP]
     return bool(things) and not any(speaks_of(c, " ".join(after), embed) for c in counted if c)
 
 
@@ -579,6 +650,13 @@ def coverage(named: list[tuple[str, ...]], text: str) -> float:
 
     if not named:
         return 1.0
-    text = text.lower()
-    have = set(re.findall(r"\w+", text)) | set(re.findall(r"\w+", text.replace(".", "")))
-    return sum(any(named_in(n, have) or n in text for n in alternatives) for alternatives in named) / len(named)
+    # A name of several words is held by its last word only where the text writes that word as a name: "the beauty
+    # brand" does not name Ulta Beauty.
+    capitals = {w.lower() for w in re.findall(r"\b[A-Z\d]\w*", text)}
+    # ... and an acronym by the initials of a name the text spells out: "Customs and Border Protection" is CBP.
+    capitals |= {"".join(w[0] for w in m[0].split() if w[0].isupper()).lower()
+                 for m in re.finditer(r"\b[A-Z]\w+(?:\s+(?:(?:and|of|for|the|&)\s+)?[A-Z]\w+)+", text)}
+    low = text.lower()
+    have = set(re.findall(r"\w+", low)) | set(re.findall(r"\w+", low.replace(".", "")))
+    return sum(any(named_in(n, capitals if k == 0 and len(alternatives) > 1 else have | capitals) or ((k > 0 or len(alternatives) == 1) and n in low)
+                   for k, n in enumerate(alternatives)) for alternatives in named) / len(named)
