@@ -36,6 +36,8 @@ ABOUT_AT_LEAST = 0.6
 # a poor judge of what else means it (technique~technical 0.33, price~priced 0.90).
 NOUN_BONUS = 0.1
 ANSWER_SHORTLIST = 60
+RESTATES = 1  # words of its own that a sentence restating the question may add ("always")
+NEGATIONS = set("not never wasn isn aren weren don doesn didn won hasn haven hadn couldn wouldn shouldn".split())
 # A broad answer's sentences score up to INFO_WEIGHT more for the names and figures they add (INFO_AT_MOST of them
 # count): on the news development set's broad questions the digests restated one lead three ways.
 INFO_WEIGHT = 0.15
@@ -397,6 +399,11 @@ class Extractive:
         if cos.max() < self.abstain_below and not (kind is not LOOKUP and wanted and any(n == wanted for n in named)):
             return abstain(asked, passages, self.name, float(cos.max()))
         score[~ok | off_subject] = -np.inf
+        # A sentence that only restates the question ("Delhi's air wasn't always so bad" for "why is Delhi's air so bad")
+        # answers nothing: it adds at most one word of its own, and no figure.
+        asked_terms = words(question)
+        score[[j for j, t in enumerate(texts) if len({w for w in words(t) - asked_terms if len(w) > 2} - NEGATIONS) <= RESTATES
+               and not re.search(r"\d", t)]] = -np.inf
         twins = repeated(texts, score)
         score[list(twins)] = -np.inf
         if kind is not LOOKUP:
