@@ -455,8 +455,8 @@ class Extractive:
             for j in np.flatnonzero(answering):
                 owner = passages[candidates[j][0]]
                 aid = owner.article_id
-                # (the outlet too: "according to the Live Science report")
-                around = " ".join([titles[j], owner.meta.get("outlet") or "", texts[j - 1] if same[j] else "", texts[j],
+                # (the outlet and the author too: "according to the Live Science report", "according to Victor Davis Hanson")
+                around = " ".join([titles[j], owner.meta.get("outlet") or "", owner.meta.get("author") or "", texts[j - 1] if same[j] else "", texts[j],
                                    texts[j + 1] if j + 1 < len(texts) and same[j + 1] else ""])
                 # The article must hold the question's names in full ("FIFA World Cup", not a Davis Cup story's "cup"),
                 # and one published before the time asked about can answer only by naming that time, and never what

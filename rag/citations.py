@@ -79,6 +79,8 @@ so yet also still then now here there today later earlier instead meanwhile more
 unlike like within without among between across under over into onto per via according such other another only just
 even already once""".split())
 DEMONYM_ENDS = ("ese", "ian", "an", "n")  # Chinese -> China, Indian -> India, American -> America, Japanese -> Japan
+# Countries news calls by their initials: "964,000 people ... of the total U.S. population" are Americans.
+COUNTRY_SHORT = {"america": ("us", "usa"), "american": ("us", "usa"), "britain": ("uk",), "british": ("uk", "britain"), "briton": ("uk", "britain")}
 
 
 def names(claim: str, source: str) -> list[str]:
@@ -96,9 +98,10 @@ def names(claim: str, source: str) -> list[str]:
 
 def named_in(name: str, have: set[str]) -> bool:
     """Whether a name (lower case) is among a text's words, up to a plural or a demonym (Austrian: Austria)."""
-    stems = [name, name.removesuffix("s")] + [name.removesuffix(end) + a for end in DEMONYM_ENDS if name.endswith(end) for a in ("", "a")]
+    one = name.removesuffix("s")  # Americans: American
+    stems = [name, one] + [one.removesuffix(end) + a for end in DEMONYM_ENDS if one.endswith(end) for a in ("", "a")]
     stems += [name + "n", name + "ns"] if name.endswith("a") else []  # Nigeria: Nigerian
-    return any(s in have for s in stems)
+    return any(s in have for s in stems + [a for s in stems for a in COUNTRY_SHORT.get(s, ())])
 
 
 def names_match(claim: str, source: str) -> bool:

@@ -457,6 +457,13 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
             filed = DATELINE.match(text)
             if filed:
                 names = [t for t in names if t not in text[:filed.end()] or t in text[filed.end():]]
+            if asked.wants == PEOPLE and not names:
+                asked_words = set(plain(question).split())
+                # (not what the recogniser read as something else: "the Interior Ministry said")
+                other = " ".join(t for label, t in found[j] if label != "PERSON")
+                names = [p for p in players(text) + (speakers(text) if about_saying or asked.noun else [])
+                         if not set(plain(p).split()) <= asked_words and p not in other
+                         and (about_saying or titled(p, text, asked.noun) or p in players(text))]
             if asked.wants >= PLACES and (asked.noun in PLACE_NOUNS or not asked.noun) and not names:
                 asked_words = set(plain(question).split())
                 names = [p for p in places(text, asked.noun) if not set(plain(p).split()) <= asked_words]
@@ -464,6 +471,22 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
                 names += [q for q in re.findall(r"(?:^|\W)['‘\"“]([A-Z][^'’\"”]{1,60})['’\"”](?!\w)", text) if q.lower() not in question.lower()]
             found_all[j] = names or numbers or clock
     return found_all
+
+
+NAME_RUN = r"((?:[A-Z][\w'’.-]+\s+){0,2}[A-Z][\w'’-]+)"
+
+
+def speakers(text: str) -> list[str]:
+    """The names a sentence quotes as saying something, where the recogniser gives no one ("... Obama,” Dempsey told
+    Gizmodo by email")."""
+    found = re.findall(rf"{NAME_RUN},?\s+(?:said|says|told|added|wrote|explained|noted|testified)\b", text)
+    found += re.findall(rf"\b(?:said|says|according to)\s+{NAME_RUN}", text)
+    return [f for f in dict.fromkeys(found) if f.split()[0].lower() not in STOP | {"the"}]
+
+
+def players(text: str) -> list[str]:
+    """The names of a box score's line: "Palm Bay (1-0): Tolivert 25 points"."""
+    return re.findall(r"\b([A-Z][\w'’-]+)\s+\d+\s+(?:points|pts|rebounds|assists|goals|saves|yards|strikeouts)\b", text)
 
 
 PLACE_RUN = r"((?:[A-Z][\w'’.&-]*\s+){0,3}[A-Z][\w'’&-]*)"

@@ -310,3 +310,20 @@ def test_as_of_a_date_is_named_by_a_later_article_and_sources_are_no_count():
     assert not names_time(when, "The company itself had 12,500 employees in May.")
     assert gives(q, "The attorney general is investigating WeWork, according to two people familiar with the matter.") == []
     assert gives(q, "The company itself had 12,500 employees on June 30.") == ["12,500"]
+
+
+def test_someone_the_recogniser_misses_answers_as_a_speaker_or_a_box_scores_player():
+    doctor = "Which doctor compared the exaggerated immune response behind feather duvet lung to Donald Trump rather than Barack Obama?"
+    assert gives(doctor, "“Their immune system behaves in an exaggerated fashion—think Donald Trump rather than Barack Obama,” "
+                         "Dempsey told Gizmodo by email.") == ["Dempsey"]
+    assert gives("Who led Palm Bay's girls basketball team with 25 points against Rockledge?", "Palm Bay (1-0): Tolivert 25 points.") == ["Tolivert"]
+    # ... but one quoted is no answer to who did something else
+    assert gives("Who is the chief executive of T-Mobile?", "“We are thrilled,” Sievert said.") == []
+    # ... nor is an organisation quoted saying something
+    assert gives("Which Austrian minister announced the plans for Hitler's birth house?",
+                 "It will house the local police force's offices, the Interior Ministry said in a statement.") == []
+
+
+def test_a_people_is_its_country_by_the_initials_news_calls_it():
+    americans = subject("About how many Americans aged 12 and up reported a meth use disorder?")
+    assert coverage(americans, "964,000 people age 12 and older, about 0.4 percent of the total U.S. population, reported it.") == 1.0
