@@ -87,6 +87,7 @@ class Asked:
     attribute: str = ""  # "the capital of Australia": an answer must speak of the capital, not only name a city
     counted: tuple = ()  # "how many electric vehicle models": an answer must speak of one of these (vehicles)
     literal: bool = False  # the attribute must be named, not only spoken of in close words ("the name of the ship")
+    shape: str = ""  # "age": a figure said as an age
 
 
 def singular(word: str) -> str:
@@ -186,6 +187,8 @@ def read(question: str) -> Asked:
     m = re.search(r"\b(?:what|which)\s+(?:is|was|are|were|'s)\s+(?:the|its|their|his|her)\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+of\s+(.+)", low)
     if m:
         attribute, rest = singular(m.group(1)), m.group(2)
+        if attribute in ("address", "site", "url", "website") and re.search(r"\b(?:web|website|site|url|online)\b", low):
+            return Asked(frozenset({"URL"}))  # "what is the website address of the initiative": onmeth.com
         if attribute in TITLE_NOUNS:
             # People when the head noun is a person ("the two US service members", "the 8-year-old girl", not "the
             # group of WeWork employees"): the last noun before any "of", a hyphenated compound's parts left out.
@@ -248,7 +251,9 @@ def read(question: str) -> Asked:
         counted = () if set(counted) & (KIND_WORDS | GENERIC_NUMBERS | {"money"}) or any(pos == "PROPN" for _, pos in phrase) else counted
         if what == "much" and re.search(rf"\b(?:{MONEY_WORDS})\b|\$|money|dollars|euros|pounds", tail):
             return Asked(frozenset(MONEY), numeric=True, counted=counted)
-        if what in ("long", "old", "often"):
+        if what == "old":  # an age, said as one: "48-year-old", "Assange, 47,", "aged 48"
+            return Asked(frozenset(NUMBERS | TIMES), numeric=True, shape="age")
+        if what in ("long", "often"):
             return Asked(frozenset(NUMBERS | TIMES), numeric=True)
         if what == "many":  # a count, not an amount of money, nor a measure unless it counts units ("how many miles")
             unit = re.match(r"\s+([\w-]+)", tail)
@@ -469,8 +474,17 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
                 names = [p for p in places(text, asked.noun) if not set(plain(p).split()) <= asked_words]
             if "TITLE" in asked.wants:
                 names += [q for q in re.findall(r"(?:^|\W)['‘\"“]([A-Z][^'’\"”]{1,60})['’\"”](?!\w)", text) if q.lower() not in question.lower()]
+            if "URL" in asked.wants:
+                names += [u for u in WEB_ADDRESS.findall(text) if u.lower() not in question.lower()]
             found_all[j] = names or numbers or clock
+            if asked.shape == "age":
+                ages = [m.group(1) or m.group(2) or m.group(0) for m in AGE.finditer(text)]
+                found_all[j] = [a for a in ages if not set(re.findall(r"\d+", a)) & question_numbers]
     return found_all
+
+
+WEB_ADDRESS = re.compile(r"\b(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|co|uk|info|news|us|in)\b(?:/[\w/.-]*)?")
+AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? (?:of )?\d{1,3}\b|[A-Za-z’'],\s(\d{1,3}),|[A-Z][a-z]+\s\((\d{1,3})\)")
 
 
 NAME_RUN = r"((?:[A-Z][\w'’.-]+\s+){0,2}[A-Z][\w'’-]+)"

@@ -327,3 +327,14 @@ def test_someone_the_recogniser_misses_answers_as_a_speaker_or_a_box_scores_play
 def test_a_people_is_its_country_by_the_initials_news_calls_it():
     americans = subject("About how many Americans aged 12 and up reported a meth use disorder?")
     assert coverage(americans, "964,000 people age 12 and older, about 0.4 percent of the total U.S. population, reported it.") == 1.0
+
+
+def test_an_age_is_said_as_one_and_a_web_address_is_one():
+    assange = "According to the Nov. 20, 2019 report on Sweden dropping its case, how old is Julian Assange?"
+    assert gives(assange, "The US wants the UK to extradite Assange, 47, over his alleged role in the release of material in 2010.") == ["47"]
+    assert gives(assange, "The 48-year-old Australian was evicted in April.") == ["48-year-old"]
+    # ... "one long chapter" and the question's own date are no age
+    assert gives(assange, "With the end of Julian Assange's legal troubles in Sweden, one long chapter in the saga is over.") == []
+    site = "What is the website address of South Dakota's anti-meth initiative?"
+    assert gives(site, "She shared the hashtag #MethWeAreOnIt and onmeth.com, the website for the initiative.") == ["onmeth.com"]
+    assert gives(site, "The state struggles to address its growing rate of methamphetamine use.") == []
