@@ -450,6 +450,8 @@ class Extractive:
             asked_names, runs = named_in_question(question), full_names(question)
             past = bool(when) and past_tense(question)
             future = bool(wants.wants) and wants.wants <= TIMES and FUTURE.search(question) is not None
+            # ... and what happened ("in which year did McDonald join the band") is not answered by a year after the story
+            done = bool(wants.wants) and wants.wants <= TIMES and not future and past_tense(question)
             top = max(articles_cosine.values()) - SAME_SUBJECT_MARGIN
             in_full = {}
             for j in np.flatnonzero(answering):
@@ -473,6 +475,11 @@ class Extractive:
                     # ... nor by how long something lasted ("after a three-year silence")
                     given[j] = [g for g in given[j] if not DURATION.fullmatch(g.strip())
                                 and (not YEAR.search(g) or max(int(y) for y in YEAR.findall(g)) >= int(published))]
+                    if not given[j]:
+                        answering[j] = False
+                        continue
+                if done and published.isdigit() and given.get(j):
+                    given[j] = [g for g in given[j] if not YEAR.search(g) or min(int(y) for y in YEAR.findall(g)) <= int(published)]
                     if not given[j]:
                         answering[j] = False
                         continue
@@ -607,7 +614,8 @@ def unknown_of(text: str, question: str) -> bool:
 VAGUE = re.compile(r"(?:(?:some|several|many|a few|tens of|hundreds of|thousands of|millions of|more than|over|nearly|about)\s+)*"
                    r"(?:dozens|scores|hundreds|thousands|millions|billions|several|many|a few|a handful|numerous|countless)"
                    r"|(?:the\s+)?(?:(?:early|mid|late)[- ]?)?(?:19|20)?\d0['’]?s", re.I)
-FUTURE = re.compile(r"\b(?:will|won['’]t|going to|due to|expected to|scheduled to|set to)\b", re.I)
+FUTURE = re.compile(r"\b(?:will|won['’]t|going to|due to|expected to|scheduled to|set to)\b|"
+                    r"\b(?:is|are|be)\b.*\b(?:expected|due|scheduled|slated|planned)\W*$", re.I)  # "when is it expected?"
 DURATION = re.compile(r"(?:(?:a|an|the|about|over|nearly|almost|more than)\s+)*(?:\d+|(?!(?:next|last|this|coming|past|previous|following|same|early|late)\b)[a-z]+)(?:[- ](?:and[- ]a[- ]half[- ])?)"
                       r"(?:years?|months?|weeks?|days?|decades?|hours?)(?:[- ]long)?", re.I)
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")

@@ -87,7 +87,7 @@ class Asked:
     attribute: str = ""  # "the capital of Australia": an answer must speak of the capital, not only name a city
     counted: tuple = ()  # "how many electric vehicle models": an answer must speak of one of these (vehicles)
     literal: bool = False  # the attribute must be named, not only spoken of in close words ("the name of the ship")
-    shape: str = ""  # "age": a figure said as an age
+    shape: str = ""  # "age": a figure said as an age; "year": a date holding a year
 
 
 def singular(word: str) -> str:
@@ -236,7 +236,9 @@ def read(question: str) -> Asked:
         return Asked(frozenset(TIMES))
     if wh == "where":
         # "where did US crude end up", "where did the Dow close": a price, a level or a standing will do as well.
-        if re.search(r"\b(?:end(?:s|ed)? up|clos(?:e|es|ed)|settl(?:e|es|ed)|finish(?:es|ed)?|stand|stood|rank(?:s|ed)?)\b", rest):
+        # ... and so does a pick: "where was Myles Garrett taken in the draft" (first)
+        if re.search(r"\b(?:end(?:s|ed)? up|clos(?:e|es|ed)|settl(?:e|es|ed)|finish(?:es|ed)?|stand|stood|rank(?:s|ed)?)\b", rest) or \
+                re.search(r"\b(?:taken|picked|drafted|selected)\b.*\bdraft\b", rest):
             return Asked(frozenset(PLACES | {"ORG"} | NUMBERS | {"ORDINAL"}), numeric=True)
         return Asked(frozenset(PLACES | {"ORG"}), numeric=True)
     if wh == "how":
@@ -267,6 +269,8 @@ def read(question: str) -> Asked:
         if wh == "what" and re.search(r"\b(?:does|did|do|will|would|could|should)\b.*\b(?:cost|costs)\b", rest):
             return Asked(frozenset(MONEY), numeric=True)
         kind, noun = kind_of_phrase(question, after)
+        if noun == "year":
+            return Asked(kind, noun=noun, shape="year")
         if kind:
             return Asked(kind, (), bool(kind & (NUMBERS | MONEY)), noun)
         if noun in TITLE_NOUNS:
@@ -477,6 +481,8 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
             if "URL" in asked.wants:
                 names += [u for u in WEB_ADDRESS.findall(text) if u.lower() not in question.lower()]
             found_all[j] = names or numbers or clock
+            if asked.shape == "year":  # "in what year": a year, not "today" or "the same week"
+                found_all[j] = [g for g in found_all[j] if re.search(r"\b(?:1[89]|20)\d\d\b|\b(?:next|last|this|following|previous) year\b", g, re.I)]
             if asked.shape == "age":
                 ages = [m.group(1) or m.group(2) or m.group(0) for m in AGE.finditer(text)]
                 found_all[j] = [a for a in ages if not set(re.findall(r"\d+", a)) & question_numbers]

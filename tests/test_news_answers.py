@@ -137,6 +137,12 @@ def test_what_will_happen_is_not_answered_by_a_year_already_past_or_a_duration(n
     assert not a.abstained and "Dec" in a.answer, a.answer
 
 
+def test_what_happened_is_not_answered_by_a_year_after_the_story(news):
+    # "a 2020 North American tour" (in a 2019 story) says nothing of when McDonald joined; "joined the band in 1975" does.
+    a = news.ask("In which year did Michael McDonald join the Doobie Brothers?")
+    assert not a.abstained and "1975" in a.answer.split("[1]")[0], a.answer
+
+
 def test_a_sentence_saying_the_asked_thing_is_not_known_answers_so_though_it_names_others():
     from newsdesk.rag.answer import unknown_of
 

@@ -338,3 +338,13 @@ def test_an_age_is_said_as_one_and_a_web_address_is_one():
     site = "What is the website address of South Dakota's anti-meth initiative?"
     assert gives(site, "She shared the hashtag #MethWeAreOnIt and onmeth.com, the website for the initiative.") == ["onmeth.com"]
     assert gives(site, "The state struggles to address its growing rate of methamphetamine use.") == []
+
+
+def test_what_year_asks_for_a_year_and_is_expected_asks_about_the_future():
+    from newsdesk.rag.answer import FUTURE
+
+    vw = "In what year does VW hope to sell a production version of the Space Vizzion in the US?"
+    assert gives(vw, "SPACE VIZZION may only be a concept today, it's weighing a production version for North America.") == []
+    assert gives(vw, "VW plans to bring the SPACE VIZZION into the US market sometime in 2022.") == ["2022"]
+    assert FUTURE.search("When is the 13-inch MacBook Pro with a scissor-switch keyboard expected?")
+    assert not FUTURE.search("When was the 13-inch MacBook Pro last updated?")
