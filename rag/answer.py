@@ -10,7 +10,7 @@ from .citations import NAME, also, cite, quote_more
 from .instructions import is_instruction, statements
 from .text import STOPWORDS, words
 from .entities import entities, past_tense, plain
-from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, NUMBERS, PLACE_NOUNS, TIMES, UNKNOWN, Asked, beside, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, question_nouns, singular, speaks_of
+from .questions import ATTRIBUTE_SIMILAR, FOCUS_SIMILAR, INFORMATIVE, NUMBERS, PLACE_NOUNS, TIMES, UNKNOWN, Asked, beside, counts_another, coverage, plural_head, full_names, holds, names_held, new_entities, proximity, question_nouns, singular, speaks_of, unasked
 from .questions import subject as named_in_question
 from .questions import read as read_question
 from .timeframe import read_timeframe, without_time
@@ -439,8 +439,7 @@ class Extractive:
             if wants.noun in PLACE_NOUNS:
                 # ... and more for naming a place as that kind: "Delhi's Saket area", "Belmarsh prison"
                 asked_words = set(plain(question).split())
-                score += NOUN_BONUS * np.array([answering[j] and any(not set(plain(b).split()) <= asked_words for b in beside(t, wants.noun))
-                                                for j, t in enumerate(texts)])
+                score += NOUN_BONUS * np.array([answering[j] and bool(unasked(beside(t, wants.noun), asked_words)) for j, t in enumerate(texts)])
             if wants.wants:
                 terms = term_weights(question, texts)
                 score += PROXIMITY_WEIGHT * np.array([proximity(terms, texts[j], given[j]) if answering[j] else 0.0 for j in range(len(texts))])
@@ -471,15 +470,8 @@ class Extractive:
                 # "When will the fourth Star Trek film be released?" is not answered by a year before the story was
                 # published ("was greenlit in 2016", in a 2019 story): what will happen comes after.
                 published = (owner.meta.get("date") or "")[:4]
-                if future and published.isdigit() and given.get(j):
-                    # ... nor by how long something lasted ("after a three-year silence")
-                    given[j] = [g for g in given[j] if not DURATION.fullmatch(g.strip())
-                                and (not YEAR.search(g) or max(int(y) for y in YEAR.findall(g)) >= int(published))]
-                    if not given[j]:
-                        answering[j] = False
-                        continue
-                if done and published.isdigit() and given.get(j):
-                    given[j] = [g for g in given[j] if not YEAR.search(g) or min(int(y) for y in YEAR.findall(g)) <= int(published)]
+                if (future or done) and published.isdigit() and given.get(j):
+                    given[j] = [g for g in given[j] if in_time(g, int(published), future)]
                     if not given[j]:
                         answering[j] = False
                         continue
@@ -572,6 +564,15 @@ def before(when, date: str | None) -> bool:
     span the question dates itself, not one read against today ("after Tuesday's slide" in an old story)."""
     return bool(when and date and when.since and when.since != when.until and not when.latest and date < when.since
                 and re.search(r"\b(?:19|20)\d\d\b", when.phrase))
+
+
+def in_time(given: str, published: int, future: bool) -> bool:
+    """Whether an answer to a "when" question fits the story's year: what will happen is no year before it, nor how
+    long something lasted ("after a three-year silence"); what happened is no year after it."""
+    years = [int(y) for y in YEAR.findall(given)]
+    if future:
+        return not DURATION.fullmatch(given.strip()) and (not years or max(years) >= published)
+    return not years or min(years) <= published
 
 
 def names_time(when, text: str) -> bool:

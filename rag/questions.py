@@ -431,6 +431,7 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
         surnames = {t.split()[-1] for f in found for label, t in f if label == "PERSON" and len(t.split()) > 1}
         about_saying = SAYING.search(question) is not None
         money = [{t for label, t in f if label == "MONEY"} for f in found]
+        asked_words = set(plain(question).split())
         for j, text in enumerate(texts):
             loose = glued(text, asked.counted)  # the text without figures that are part of a word
             idiomless, label_of = NOT_A_COUNT.sub(" ", text), {t: label for label, t in found[j]}
@@ -467,15 +468,13 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
             if filed:
                 names = [t for t in names if t not in text[:filed.end()] or t in text[filed.end():]]
             if asked.wants == PEOPLE and not names:
-                asked_words = set(plain(question).split())
                 # (not what the recogniser read as something else: "the Interior Ministry said")
                 other = " ".join(t for label, t in found[j] if label != "PERSON")
-                names = [p for p in players(text) + (speakers(text) if about_saying or asked.noun else [])
-                         if not set(plain(p).split()) <= asked_words and p not in other
-                         and (about_saying or titled(p, text, asked.noun) or p in players(text))]
+                listed = players(text)
+                names = [p for p in unasked(listed + (speakers(text) if about_saying or asked.noun else []), asked_words)
+                         if p not in other and (about_saying or titled(p, text, asked.noun) or p in listed)]
             if asked.wants >= PLACES and (asked.noun in PLACE_NOUNS or not asked.noun) and not names:
-                asked_words = set(plain(question).split())
-                names = [p for p in places(text, asked.noun) if not set(plain(p).split()) <= asked_words]
+                names = unasked(places(text, asked.noun), asked_words)
             if "TITLE" in asked.wants:
                 names += [q for q in re.findall(r"(?:^|\W)['‘\"“]([A-Z][^'’\"”]{1,60})['’\"”](?!\w)", text) if q.lower() not in question.lower()]
             if "URL" in asked.wants:
@@ -491,6 +490,13 @@ def holds(asked: Asked, question: str, texts: list[str], outlets: list[str] | No
 
 WEB_ADDRESS = re.compile(r"\b(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|co|uk|info|news|us|in)\b(?:/[\w/.-]*)?")
 AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? (?:of )?\d{1,3}\b|[A-Za-z’'],\s(\d{1,3}),|[A-Z][a-z]+\s\((\d{1,3})\)")
+
+
+def unasked(names: list[str], asked_words: set[str]) -> list[str]:
+    """The names not all of whose words the question holds (asked_words: the question's, as plain() gives them)."""
+    from .entities import plain
+
+    return [n for n in names if not set(plain(n).split()) <= asked_words]
 
 
 NAME_RUN = r"((?:[A-Z][\w'’.-]+\s+){0,2}[A-Z][\w'’-]+)"
