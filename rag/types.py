@@ -103,11 +103,13 @@ class Fingerprint:
 @dataclass
 class Signature:
     """What an article's event is decided by (rag/events.py): the names it holds, those of its lead, its day
-    (YYYYMMDD, 0 undated) and its opening's vector (packed, rag.events.pack), added once encoded."""
+    (YYYYMMDD, 0 undated), its opening's vector (packed, rag.events.pack), added once encoded, and how many times the
+    text names each lead name (0 for a figure)."""
     names: list[str]
     lead: list[str]
     day: int
     vector: str = ""
+    counts: list[int] = field(default_factory=list)
 
 
 @dataclass

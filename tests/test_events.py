@@ -10,20 +10,23 @@ from conftest import run_cli
 from newsdesk.ingest.check import check
 from newsdesk.ingest.pipeline import ingest
 from newsdesk.rag.engine import build_engine
-from newsdesk.rag.events import event_list, names
+from newsdesk.rag.events import CONFLICT_WEIGHT, Weighed, event_list, names, score, signature
 from newsdesk.rag.retrieve import Library
 from newsdesk.rag.manifest import Manifest
 from newsdesk.rag.settings import Settings
 from test_stories import NYAG_TC, NYAG_VB, OTHER, WIRE, article, body
 
 ECBPLUS = Path(__file__).resolve().parents[2] / "shared/data/ecbplus/ecbplus.jsonl"
-# Three articles of each of two look-alike pairs of ECB+ events, undated as ECB+ is (so only what they say decides):
+# Articles of each of three look-alike pairs of ECB+ events, undated as ECB+ is (so only what they say decides):
 # Tara Reid entering rehab (2008) and Lindsay Lohan entering rehab (2013); Hugh Jackman named to host the Oscars (2008)
-# and Ellen DeGeneres (2013). Pairs that events tell apart, as a check that they stay apart; how often they do over
-# all 43 pairs is benchmarks/events.py's to measure (Klitschko's fights against Rahman and against Thompson, for one,
-# are joined, and in a store this small the Indian navy's two pirate captures, 2008 and 2011, are too).
+# and Ellen DeGeneres (2013); the deaths of Mark Felt (2008) and Fred LaRue (2004), which share Watergate, Deep Throat
+# and Nixon and were one event until each article's protagonist (Felt, LaRue) counted against a pair where the other
+# never names it. How often pairs stay apart over all 43 is benchmarks/events.py's to measure (Klitschko's fights
+# against Rahman and against Thompson still join, and in a store this small the Indian navy's two pirate captures).
 LOOKALIKES = {"1_ecb": ["1_10ecb", "1_11ecb", "1_13ecb"], "1_ecbplus": ["1_10ecbplus", "1_11ecbplus", "1_12ecbplus"],
-              "2_ecb": ["2_11ecb", "2_1ecb", "2_2ecb"], "2_ecbplus": ["2_10ecbplus", "2_11ecbplus", "2_1ecbplus"]}
+              "2_ecb": ["2_11ecb", "2_1ecb", "2_2ecb"], "2_ecbplus": ["2_10ecbplus", "2_11ecbplus", "2_1ecbplus"],
+              "28_ecb": ["28_10ecb", "28_11ecb", "28_12ecb"], "28_ecbplus": ["28_10ecbplus", "28_11ecbplus", "28_12ecbplus"]}
+ARTICLES = 8 + sum(map(len, LOOKALIKES.values()))  # in the store: 8 written here and the look-alikes
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,7 @@ def desk(tmp_path_factory, embedder):
             (folder / f"ecb-{i}.md").write_text(f"---\noutlet: {records[i]['outlet'] or 'unnamed'}\n---\n{records[i]['text']}\n")
     settings = Settings(home=tmp_path_factory.mktemp("home"))
     summary = ingest([str(folder)], settings, progress=False, embedder=embedder)
-    assert summary.added == 8 + 12
+    assert summary.added == ARTICLES
     return settings, folder
 
 
@@ -74,7 +77,7 @@ def test_one_event_across_outlets_and_days_and_look_alikes_apart(desk):
     dated_events_hold(found)
     for event, ids in LOOKALIKES.items():
         assert len({found[f"ecb-{i}"] for i in ids}) == 1, event
-    assert len({found[f"ecb-{ids[0]}"] for ids in LOOKALIKES.values()}) == 4
+    assert len({found[f"ecb-{ids[0]}"] for ids in LOOKALIKES.values()}) == len(LOOKALIKES)
 
 
 def test_events_are_listed_like_stories(desk):
@@ -86,7 +89,7 @@ def test_events_are_listed_like_stories(desk):
     assert set(ferry["articles"][0]) == {"article_id", "title", "outlet", "date", "url", "path"}
     assert ferry["articles"][0]["path"].endswith("coast1.md")
     everything = json.loads(run_cli("events", "--all", "--json", home=settings.home).stdout)
-    assert sum(len(e["articles"]) for e in everything) == 20 and len(everything) > len(listed)
+    assert sum(len(e["articles"]) for e in everything) == ARTICLES and len(everything) > len(listed)
     # A window keeps the events with an article in it; the ferry's second stoppage is a one-article event.
     spring = json.loads(run_cli("events", "--all", "--since", "2024-03-05", "--until", "2024-04-30", "--json", home=settings.home).stdout)
     assert sorted(e["title"] for e in spring) == ["Lindholm ferry stops again", "Storm stops the Lindholm ferry"]
@@ -100,15 +103,15 @@ def test_check_repairs_a_store_from_before_events(desk, embedder):
     settings, _ = desk
     Manifest(settings.manifest_path).forget_events()
     report = check(settings, embedder=embedder)
-    assert report["without_event"] == 20
+    assert report["without_event"] == ARTICLES
     told = run_cli("check", home=settings.home)
-    assert told.returncode == 1 and "articles without an event 20" in told.stdout and "check --repair" in told.stdout
+    assert told.returncode == 1 and f"articles without an event {ARTICLES}" in told.stdout and "check --repair" in told.stdout
     assert check(settings, repair=True, embedder=embedder)["repaired"]
     assert check(settings, embedder=embedder)["without_event"] == 0
     # Placed again oldest first (the undated last), not in the order they were ingested: events are decided one article
     # at a time, so a close call among the undated look-alikes may go the other way; the dated events hold.
     found = grouping(settings)
-    assert len(found) == 20
+    assert len(found) == ARTICLES
     dated_events_hold(found)
 
 
@@ -186,3 +189,23 @@ def test_names_are_participants_places_and_figures_not_sentence_openers():
                   "is off; 23 passengers and 2 crew waited. However, the ferry runs again on Monday, Nordfjord said.")
     assert {"nordfjord lines", "nordfjord", "lines", "lindholm", "23", "40"} <= found
     assert not found & {"after", "the", "however", "monday", "operator", "2", "06"}
+
+
+def test_a_protagonist_the_other_article_never_names_counts_against_a_pair():
+    felt = signature("", "Mark Felt, the FBI official known as Deep Throat in the Watergate scandal, died on Friday. Felt was 95. "
+                     "Felt's role stayed secret for three decades, and Nixon never learned it.", "")
+    larue = signature("", "Fred LaRue, the Nixon aide who delivered hush money in the Watergate scandal, has died. LaRue was 75. "
+                      "LaRue was once rumoured to be Deep Throat.", "")
+    same = signature("", "W. Mark Felt, who leaked the Watergate secrets as Deep Throat, has died at 95, his family said. Felt "
+                     "had hidden his role from Nixon's men.", "")
+    assert felt.counts[felt.lead.index("felt")] == 3  # how often the text names each lead name
+    idf = {k: 1.0 for s in (felt, larue, same) for k in s.names}
+    a, b, c = (Weighed(s, idf) for s in (felt, larue, same))
+    assert a.protagonist == {"felt"} and b.protagonist == {"larue"}
+    blind = [Weighed(s, idf) for s in (felt, larue, same)]
+    for w in blind:
+        w.protagonist = set()
+    # Felt's death and LaRue's: each names a protagonist the other never does, which costs the pair CONFLICT_WEIGHT ...
+    assert score(a, b, idf, 0.5) == pytest.approx(score(blind[0], blind[1], idf, 0.5) - CONFLICT_WEIGHT)
+    # ... and two reports of Felt's death share theirs: nothing.
+    assert score(a, c, idf, 0.5) == pytest.approx(score(blind[0], blind[2], idf, 0.5))
