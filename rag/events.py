@@ -5,7 +5,8 @@ Each article is placed once, at ingest, inside its own commit: candidates are th
 rarest names within LIVE_DAYS of its date (an index in the manifest, so the cost per article does not grow with the
 store), and each candidate event is scored by what the article shares with its members there: the meaning of their
 openings (the first chunk's vector, which ingest computes anyway), the names both hold, and the lead names one holds
-and the other never mentions (another fighter, another victim, another ship: a look-alike event).
+and the other never mentions (another fighter, another victim, another ship: a look-alike event), above all where
+each one's protagonist, the lead name it names most, is such a name.
 
 A placement is revised only where a later article shows it wrong, and only among that article's candidates: a
 candidate that scores better with the new article's event than with the rest of its own (as far as the candidates
@@ -62,7 +63,7 @@ def names(text: str) -> set[str]:
 
 
 def mentions(text: str) -> Counter:
-    """names(text), each with how many times the text names it (figures: once each time too)."""
+    """names(text), each with the number of times the text names it."""
     lower = set(re.findall(r"\b[a-z][\w'’\-]+", text))
     phrases = []  # (words, whether the first opens a sentence)
     for m in CAPITALISED.finditer(text):
