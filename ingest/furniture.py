@@ -17,7 +17,7 @@ from newsdesk.rag.text import STOPWORDS, sentences
 from newsdesk.rag.types import Article
 
 # Bumped whenever the rules change: stored articles are cleaned again under the new ones (ingest.pipeline).
-FORMAT = "7"
+FORMAT = "8"
 
 I = re.I
 AGENCY = r"(?:AP|AFP|Reuters|Getty(?: Images)?|EPA(?:-EFE)?|Shutterstock|Bloomberg|Invision|Xinhua|PA (?:Images|Wire|Media)|NurPhoto|SOPA Images|iStock(?:photo)?|Alamy)"
@@ -657,7 +657,41 @@ def clean(text: str, outlet: str, boilerplate) -> str:
     return kept if kept.strip() else text
 
 
+# What a table-laid page prints after its headline, on the line the article's first sentence is glued to: the byline,
+# the date and time, the outlet ("|  | Seeking a bigger role for a big rocket by Jeff Foust Monday, November 18, 2019
+# Earlier this month, NASA announced ...").
+MASTHEAD = [re.compile(p, I) for p in (
+    rf"\s*by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,2}}?(?=\s+(?:{DAY}|{MONTH}|\d|[|–—-])\b|\s*[|–—-])",
+    rf"\s*(?:{DAY})\.?,?(?=\s)",
+    rf"\s*(?:{MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
+    r"\s*[-–—,]?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?\b)?(?-i:\s*[A-Z]{2,4}\b)?",
+    r"\s*[-–—|]?\s*[A-Z][\w-]*\.(?:net|com|org|co\.uk|news)\b",
+    r"\s*[-–—|:]+(?=\s)")]
+
+
+def masthead(text: str, title: str) -> int:
+    """Where the article starts when its headline is glued to its first line, with what the page prints after it: 0
+    when the headline is not there, or is a line of its own (cut elsewhere), or stands bare before prose without a
+    table's cell bars (a first sentence may open like the headline)."""
+    title = " ".join(title.split())
+    lead = len(text) - len(text.lstrip(" |\t"))
+    if len(title) < 12 or not text[lead:lead + len(title)].lower() == title.lower():
+        return 0
+    end = lead + len(title)
+    if text[end:end + 1] in ("\n", ""):
+        return 0
+    more = True
+    while more:
+        more = False
+        for piece in MASTHEAD:
+            if m := piece.match(text, end):
+                end, more = m.end(), True
+    return end if "|" in text[:lead] or end > lead + len(title) else 0
+
+
 def cleaned(article: Article, manifest) -> Article:
     """The article with its text cleaned against the manifest's outlet boilerplate; itself when nothing changes."""
     text = clean(article.text, article.outlet, manifest.boilerplate)
+    if start := masthead(text, article.title or ""):
+        text = text[start:].lstrip()
     return article if text == article.text else replace(article, text=text)

@@ -157,6 +157,22 @@ def test_a_link_list_glued_into_a_sentence_is_cut_and_the_sentence_kept():
     assert strip(prose) == prose  # nothing cut: the same text, the same hash
 
 
+def test_a_headline_glued_to_the_first_sentence_with_its_byline_and_date_is_cut():
+    from newsdesk.ingest.furniture import masthead
+
+    # Two of the 181 real pages lay their header out as a table: the extractor glues it to the first sentence.
+    glued = [("|  | Seeking a bigger role for a big rocket by Jeff Foust Monday, November 18, 2019 Earlier this month, NASA "
+              "announced a milestone.", "Seeking a bigger role for a big rocket", "Earlier this month"),
+             ("| Amnesty. More than 100 protesters killed in Iran unrest November 20, 2019 - 11:28 AMT PanARMENIAN.Net - "
+              "Verified video footage shows protesters shot.", "Amnesty. More than 100 protesters killed in Iran unrest", "Verified video")]
+    for text, title, start in glued:
+        assert text[masthead(text, title):].lstrip().startswith(start), text
+    # A headline on a line of its own is left to the other rules, and a first sentence that opens like the headline stays.
+    title = "Cat found in New Mexico after going missing in Oregon"
+    assert masthead(f"{title}\nSANTA FE, N.M. (AP) — A cat ...", title) == 0
+    assert masthead(f"{title}, police said on Monday.", title) == 0
+
+
 def test_lists_of_other_stories_and_press_release_furniture_are_cut():
     story = "The council approved the Westgate tram line on Thursday by nineteen votes to six after a long debate."
     after = "Construction of the four kilometre route is due to start next spring and should take about three years."
