@@ -117,11 +117,22 @@ OVERVIEW = Kind("overview", keep_within=0.5, cover=0.3, named=True)
 KINDS = [
     (re.compile(r"^\s*(compare|contrast)\b|^\s*how (do|does|did|is|are|was|were)\b.*\b(differ|compare|contrast)|"
                 r"\bdifferences? between\b|\s(vs\.?|versus)\s", re.I), Kind("comparison", keep_within=0.5, cover=0.3, named=True)),
-    (re.compile(r"^\s*(what do (we|you) know|tell me|(give me )?(an? )?(overview|summary|rundown|background)|summari[sz]e|"
+    (re.compile(r"^\s*(what do (we|you) know|tell me|(give me )?((an?|the) )?(overview|summary|rundown|background|lowdown|update)|summari[sz]e|"
+                # how people ask a news desk for a story: "catch me up on", "any news on", "what's the deal with" ...
+                r"(catch|fill) me (up|in)|bring me up to speed|update me|any (news|updates?|word)\b|what should (i|we) know|"
+                r"what('s|’s| is| was) (the (deal|background|backstory|situation|update)|behind|holding up)\b|what came (out )?of\b|"
                 r"what('s| is) (known|new|the (story|latest|news)|going on|up)\b)|\bbeen (doing|up to)\b|"
                 # News questions whose answer is what was found, said or agreed, or where a story stands: a digest.
-                r"^\s*what (did|does|do|will|would) .+ (find|found|say|tell|announce|agree|conclude|decide|reveal|discover|"
-                r"report|involve|mean|propose|plan|promise|demand|offer)\b|^\s*what (is|are) (happening|changing)\b|"
+                r"^\s*what (did|does|do|will|would|has|have|had) .+ (find|found|say|said|tell|told|announce|agree|conclude|decide|reveal|"
+                r"discover|report|involve|mean|propose|plan|promise|demand|offer|show|shown|learn|learned|decided|agreed|announced|"
+                r"concluded|revealed|discovered|reported|proposed|planned|promised|demanded|offered)\b|"
+                r"^\s*what (is|are) (happening|changing)\b|^\s*what went (wrong|right)\b|"
+                # ... what the dispute, the row, the outcome was: an account of it ...
+                r"^\s*what(’s|'s| is| was| are| were) the (dispute|row|controversy|fuss|debate|fight|feud|clash|problem|trouble|"
+                r"issue|outcome|result|reaction|response|fallout|impact|verdict|ruling|findings?|situation|status|state of play)\b|"
+                # ... and a claim checked: what is true of it.
+                r"^\s*(is|are|was|were) there (any )?truth\b|^\s*(is|was) it (really )?true\b|^\s*(is|are|was|were|did|does|do|has|have) .+ really\b|"
+                r"^\s*how (accurate|true|correct|right|misleading|false)\b|"
                 r"^\s*where (does|do|did) .+ stand\b|^\s*what('s|’s| has| have)? happen(ed|ing)\b|^\s*what (was|were|is|are) .+ about\W*$|"
                 r"^(?!\s*(who|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|will)\b)"
                 r"\W*[\w'’.-]+(\s+[\w'’.-]+){0,4}\W*$", re.I), OVERVIEW),

@@ -45,6 +45,16 @@ def test_question_set_is_broad_and_balanced():
     ("How does Movie Gen differ from Sora?", "comparison"),
     ("Compare Runway and Pika", "comparison"),
     ("Kuaishou vs ByteDance", "comparison"),
+    # how people ask a news desk for a story, beyond "what do we know about" (held-out broad sets, README)
+    ("Catch me up on Deval Patrick's presidential campaign.", "overview"),
+    ("Any news on the unrest in Iran?", "overview"),
+    ("What's the deal with Chelsea's record goalkeeper signing?", "overview"),
+    ("What came out of Tim Cook's onstage chat with Marc Benioff?", "overview"),
+    ("What has Austria decided to do with Hitler's birthplace?", "overview"),
+    ("What was the row over the Tories' social media account?", "overview"),
+    ("Is there any truth to the claims about her personal fortune?", "overview"),
+    ("What is the Emirates 787 order worth at list prices?", "lookup"),
+    ("What did the yield on WeWork's 2025 bond reach on Monday?", "lookup"),
 ])
 def test_questions_are_classified_by_their_opening_words(question, kind):
     assert classify(question).name == kind
