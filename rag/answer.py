@@ -215,15 +215,25 @@ def torn(text: str) -> bool:
     return not (first[1] in PARTICLES and first[2] and first[2][0].isupper())
 
 
-def quotable(text: str) -> bool:
+PROSE_WORDS = 16  # a line this long without a full stop is prose that lost it, not a heading (3 to 14 words)
+LINK = re.compile(r"https?://|www\.|\w\.(com|net|org)/|@\w", re.I)
+
+
+def quotable(text: str, title: str = "") -> bool:
     """Not a question, heading, caption or credit line, nor an instruction to the reader or the model (the timeline
     reads units, not statements), nor a fragment that states nothing: under 4 words, ending with a colon that
     introduces what follows, or with neither a number nor a verb ("For example, the recently released X.")."""
     bare = text.rstrip("\"'”’」』）)] ")
     if bare.endswith(("?", "？", ":", "：")) or text.startswith("#") or CAPTION.match(text) or is_instruction(text) or torn(text):
         return False
-    ws = [t.lower() for t in re.findall(r"[\w'’-]+", text)]
-    if len(ws) < 4 or not bare.endswith((".", "!", "。", "！", "…", ";")):
+    raw = re.findall(r"[\w'’-]+", text)
+    ws = [t.lower() for t in raw]
+    # A line of prose may have lost its full stop ("Chelsea have this morning paid the £71.6million fee ... of Athletic
+    # Bilbao keeper Kepa Arrizabalaga"); a heading is shorter, or capitalises most of its words.
+    # (nor the headline at the top of the text, nor an embedded post with its link)
+    unended = (len(ws) >= PROSE_WORDS and 2 * sum(t[0].isupper() for t in raw) < len(raw) and " ".join(text.split()) != " ".join(title.split())
+               and not LINK.search(text))
+    if len(ws) < 4 or not (bare.endswith((".", "!", "。", "！", "…", ";")) or unended):
         return False
     if any(ch.isdigit() for ch in text):
         return True
@@ -329,7 +339,7 @@ class Extractive:
         if not candidates:
             return abstain(asked, passages, self.name)
         texts = [c[3] for c in candidates]
-        ok = np.array([quotable(t) for t in texts])
+        ok = np.array([quotable(t, passages[c[0]].meta["title"] or "") for t, c in zip(texts, candidates)])
         # "The reason is ..." answers the sentence before it, and so does whatever follows a sentence that cannot be
         # quoted (the answer to a rhetorical question, the details after "For example, X."): it inherits most of its
         # predecessor's score, and the names it is about. An explanation's claim also lends kind.carry of its score

@@ -100,9 +100,20 @@ def test_asking_for_detail_raises_the_budget():
     ("de Blasio said the city would act.", True),
     ("iPhone sales rose 5% in the quarter.", True),
     ('<img src=x onerror="alert(1)"> Tickets for the ferry cost four euros.', True),
+    # a line of prose that lost its full stop is a statement; a heading, a headline or an embedded post is not
+    ("Chelsea have this morning paid the £71.6million fee to the Spanish league this morning to secure the world record "
+     "signing of Athletic Bilbao keeper Kepa Arrizabalaga", True),
+    ("Chelsea Activate £71.6m Release Clause To Sign Kepa Arrizabalaga From Athletic Bilbao In A World Record Deal For A Keeper", False),
+    ("Saturday night's Chromecast captures are indeed 30fps, while Chrome browser output seems to be aiming for 60. "
+     "pic.twitter.com/4p7SXk7JPW", False),
 ])
 def test_questions_captions_and_fragments_are_never_quoted(sentence, ok):
     assert quotable(sentence) is ok
+
+
+def test_an_article_headline_at_the_top_of_its_text_is_no_statement():
+    headline = "3 pro-Morales demonstrators killed in clashes with Bolivia's police and soldiers near a barricaded fuel plant in Senkata"
+    assert not quotable(headline, headline) and quotable(headline)
 
 
 def test_the_three_broad_examples(engine):
