@@ -117,7 +117,8 @@ def run(qa: Path = QA, work: Path = WORK, mode: str = "extractive", keep: bool =
     for path in HELD_OUT if qa == QA else []:
         if path.exists():
             held = evaluate(engine, read_cases(str(path))[0])
-            result[f"{path.stem}_fact_recall"], result[f"{path.stem}_mean_words"] = held["fact_recall"], held["mean_words"]
+            name = path.stem.removeprefix("news_broad_")
+            result[f"{name}_fact_recall"], result[f"{name}_mean_words"] = held["fact_recall"], held["mean_words"]
     result = {**result, "mode": mode, "questions": qa.name, "cpu": cpu_name(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     if keep:
         save("news", result)
