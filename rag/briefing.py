@@ -93,7 +93,7 @@ def lede(library: Library, event: str, members: list) -> BriefItem | None:
             if m := DATELINE.match(text[s:e]):
                 s += m.end()
             said = text[s:e]
-            good = not NOT_LEDE.match(said) and quotable(said) and not ASIDE.search(said)
+            good = not NOT_LEDE.match(said) and quotable(said, article["title"] or "") and not ASIDE.search(said)
             if spans and (not good or len(" ".join(text[a:b] for a, b in spans + [(s, e)]).split()) > LEDE_WORDS):
                 break
             if good:

@@ -73,7 +73,7 @@ def stories_about(library: Library, topic: str, filters: Filters, limit: int) ->
         # An entry is one sentence read alone: not one that leans on the sentence before it, nor an aside.
         text = article["text"]
         sentences = [(p, s, e) for p in own for s, e in units(p)]
-        spans = [(p, s, e) for k, (p, s, e) in enumerate(sentences) if quotable(text[s:e]) and not ASIDE.search(text[s:e])
+        spans = [(p, s, e) for k, (p, s, e) in enumerate(sentences) if quotable(text[s:e], article["title"] or "") and not ASIDE.search(text[s:e])
                  and not leans(text[sentences[k - 1][1]:sentences[k - 1][2]] if k and sentences[k - 1][0] is p else "", text[s:e])]
         if not spans:
             continue
