@@ -675,7 +675,7 @@ def masthead(text: str, title: str) -> int:
     table's cell bars (a first sentence may open like the headline)."""
     title = " ".join(title.split())
     lead = len(text) - len(text.lstrip(" |\t"))
-    if len(title) < 12 or not text[lead:lead + len(title)].lower() == title.lower():
+    if len(title) < 12 or text[lead:lead + len(title)].lower() != title.lower():
         return 0
     end = lead + len(title)
     if text[end:end + 1] in ("\n", ""):
@@ -692,6 +692,7 @@ def masthead(text: str, title: str) -> int:
 def cleaned(article: Article, manifest) -> Article:
     """The article with its text cleaned against the manifest's outlet boilerplate; itself when nothing changes."""
     text = clean(article.text, article.outlet, manifest.boilerplate)
-    if start := masthead(text, article.title or ""):
+    start = masthead(text, article.title or "")
+    if start and text[start:].strip():  # (a text that is all masthead is kept, as clean keeps one that is all furniture)
         text = text[start:].lstrip()
     return article if text == article.text else replace(article, text=text)

@@ -229,11 +229,12 @@ def quotable(text: str, title: str = "") -> bool:
     raw = re.findall(r"[\w'’-]+", text)
     ws = [t.lower() for t in raw]
     # A line of prose may have lost its full stop ("Chelsea have this morning paid the £71.6million fee ... of Athletic
-    # Bilbao keeper Kepa Arrizabalaga"); a heading is shorter, or capitalises most of its words.
-    # (nor the headline at the top of the text, nor an embedded post with its link)
-    unended = (len(ws) >= PROSE_WORDS and 2 * sum(t[0].isupper() for t in raw) < len(raw) and " ".join(text.split()) != " ".join(title.split())
-               and not LINK.search(text))
-    if len(ws) < 4 or not (bare.endswith((".", "!", "。", "！", "…", ";")) or unended):
+    # Bilbao keeper Kepa Arrizabalaga"); a heading is shorter or capitalises most of its words, and neither the
+    # headline at the top of the text nor an embedded post with its link is prose.
+    ended = bare.endswith((".", "!", "。", "！", "…", ";")) or (
+        len(ws) >= PROSE_WORDS and 2 * sum(t[0].isupper() for t in raw) < len(raw)
+        and " ".join(text.split()) != " ".join(title.split()) and not LINK.search(text))
+    if len(ws) < 4 or not ended:
         return False
     if any(ch.isdigit() for ch in text):
         return True
